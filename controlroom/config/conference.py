@@ -1,0 +1,195 @@
+"""``conference.toml``: identity, schedule and the rules (speaking, faults, link health)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from controlroom.domain.model import ConferenceInfo, Settings, Thresholds
+
+from .errors import ConfigError
+from .text import read_text
+
+CONFERENCE_ID = re.compile(r"[a-z0-9-]+")
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
+
+_TOP_KEYS = {"id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web"}
+_TABLE_KEYS = {
+    "speaking": {"default_s", "max_on_floor"},
+    "faults": {"escalate_after_s"},
+    "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
+    "web": {"allowed_origins"},
+}
+_FLOAT_KEYS = {"heartbeat_s", "rtt_ms", "jitter_ms", "loss_pct"}
+
+
+@dataclass(frozen=True)
+class ConferenceFile:
+    """What ``conference.toml`` holds, checked and converted."""
+
+    conference: ConferenceInfo
+    settings: Settings
+    allowed_origins: tuple[str, ...]
+    day: date
+    tz: ZoneInfo
+
+
+def _key_error(path: Path, key: str, message: str) -> ConfigError:
+    return ConfigError(path, message, column=key, label="key")
+
+
+def _number(path: Path, key: str, value: Any, *, integer: bool) -> int | float:
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok:
+        kind = "an integer" if integer else "a number"
+        raise _key_error(path, key, f"{value!r} is not {kind}")
+    if not value > 0:
+        raise _key_error(path, key, f"{value!r} must be greater than 0")
+    return value
+
+
+def _local_time(path: Path, key: str, value: Any, tz: ZoneInfo) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _key_error(
+                path, key, f"{value!r} is not a date and time (expected 2026-12-01T08:00)"
+            ) from None
+    if not isinstance(value, datetime):
+        raise _key_error(path, key, f"{value!r} is not a date and time (expected 2026-12-01T08:00)")
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
+    """Check the parsed TOML of ``conference.toml`` and build the domain values."""
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            raise _key_error(path, key, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+        if key in _TABLE_KEYS:
+            if not isinstance(value, dict):
+                raise _key_error(path, key, "must be a table, e.g. [" + key + "]")
+            for sub in value:
+                if sub not in _TABLE_KEYS[key]:
+                    known = ", ".join(sorted(_TABLE_KEYS[key]))
+                    raise _key_error(path, f"{key}.{sub}", f"unknown key (known: {known})")
+
+    ident = data.get("id")
+    if not isinstance(ident, str) or not CONFERENCE_ID.fullmatch(ident):
+        raise _key_error(path, "id", f"{ident!r} is not an id (lower-case letters, digits, '-')")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _key_error(path, "title", "the title is missing or empty")
+    tz_name = data.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        if not isinstance(tz_name, str):
+            raise ValueError
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _key_error(path, "timezone", f"{tz_name!r} is not a time zone name") from None
+    if "start" not in data:
+        raise _key_error(
+            path, "start", 'the start time is missing (e.g. start = "2026-12-01T08:00")'
+        )
+    start = _local_time(path, "start", data["start"], tz)
+    test_at = _local_time(path, "test_at", data["test_at"], tz) if "test_at" in data else None
+    if test_at is not None and test_at >= start:
+        raise _key_error(path, "test_at", "the connectivity test must be before the start")
+
+    speaking = data.get("speaking", {})
+    faults = data.get("faults", {})
+    link = data.get("link", {})
+    defaults = Thresholds()
+    thresholds_values: dict[str, Any] = {}
+    for name in Thresholds.__dataclass_fields__:
+        if name in link:
+            thresholds_values[name] = _number(
+                path, f"link.{name}", link[name], integer=name not in _FLOAT_KEYS
+            )
+        else:
+            thresholds_values[name] = getattr(defaults, name)
+    base = Settings()
+    settings = Settings(
+        speaking_default_s=int(
+            _number(
+                path,
+                "speaking.default_s",
+                speaking.get("default_s", base.speaking_default_s),
+                integer=True,
+            )
+        ),
+        escalate_after_s=int(
+            _number(
+                path,
+                "faults.escalate_after_s",
+                faults.get("escalate_after_s", base.escalate_after_s),
+                integer=True,
+            )
+        ),
+        max_on_floor=int(
+            _number(
+                path,
+                "speaking.max_on_floor",
+                speaking.get("max_on_floor", base.max_on_floor),
+                integer=True,
+            )
+        ),
+        heartbeat_s=float(
+            _number(
+                path, "link.heartbeat_s", link.get("heartbeat_s", base.heartbeat_s), integer=False
+            )
+        ),
+        thresholds=Thresholds(**thresholds_values),
+    )
+
+    origins = data.get("web", {}).get("allowed_origins", [])
+    if not isinstance(origins, list):
+        raise _key_error(path, "web.allowed_origins", "must be a list of origins")
+    for origin in origins:
+        if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin):
+            raise _key_error(
+                path,
+                "web.allowed_origins",
+                f'{origin!r} is not an origin (expected e.g. "https://hop.example.vn")',
+            )
+    conference = ConferenceInfo(
+        id=ident,
+        title=" ".join(title.split()),
+        starts_at=_ms(start),
+        test_at=_ms(test_at) if test_at is not None else None,
+        timezone=tz_name,
+    )
+    return ConferenceFile(
+        conference, settings, tuple(o.rstrip("/") for o in origins), start.astimezone(tz).date(), tz
+    )
+
+
+def load_conference_file(path: str | Path) -> ConferenceFile:
+    """Read and check ``conference.toml``; ConfigError names the key (or line) to fix."""
+    path = Path(path)
+    text = read_text(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at [^)]*\)", "", str(exc))
+        if match:
+            raise ConfigError(
+                path,
+                f"not valid TOML: {message}",
+                line=int(match[1]),
+                column=match[2],
+                label="character",
+            ) from None
+        raise ConfigError(path, f"not valid TOML: {message}") from None
+    return parse_conference(path, data)
