@@ -1,0 +1,284 @@
+"""The composition root: the one place that wires config, store, hubs, edge and routes.
+
+``build_runtime`` loads every conference directory (failing early, with the config
+error's file, line and column); ``create_app`` returns the Starlette application
+whose lifespan opens the log, rebuilds each hub and closes them in order.
+``server_config`` gives uvicorn the WebSocket settings the edge relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from controlroom.auth.accounts import AccountStore
+from controlroom.auth.tokens import TokenSigner, load_secret
+from controlroom.config import ConferenceConfig, load_conference
+from controlroom.domain import view, visible
+from controlroom.service.errors import http_status
+from controlroom.service.hub import ConferenceHub
+from controlroom.service.sessions import Authenticator, Principal, Sessions
+from controlroom.store.base import EventLog
+from controlroom.store.sqlite import SqliteEventLog
+from signaling.codecs import JsonCodec, MsgpackCodec
+from signaling.connection import EdgeConfig, serve, wall_ms
+from signaling.errors import error_frame
+from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
+
+log = logging.getLogger("controlroom")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SUBPROTOCOL_JSON = "controlroom.v1.json"
+SUBPROTOCOL_MSGPACK = "controlroom.v1.msgpack"
+MAX_FRAME_BYTES = 65536
+
+
+@dataclass
+class Options:
+    """How to run the hub (from the CLI or a test)."""
+
+    config_dirs: list[Path]
+    data_dir: Path
+    heartbeat_s: float | None = None
+    clock_ms: Callable[[], int] = wall_ms
+    allowed_origins: tuple[str, ...] = ()
+    command_rate: float = 20.0
+    command_burst: float = 40.0
+    outbox_frames: int = 4096
+    hello_timeout_s: float = 10.0
+    snapshot_every: int = 1000
+    store_factory: Callable[[Path], EventLog] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Runtime:
+    """Everything a running hub process holds; reachable as ``app.state.runtime``."""
+
+    def __init__(self, options: Options, configs: list[ConferenceConfig]) -> None:
+        self.options = options
+        self.configs = configs
+        factory = options.store_factory or (lambda d: SqliteEventLog(d / "events.db"))
+        self.store = factory(options.data_dir)
+        self.hubs: dict[str, ConferenceHub] = {
+            c.conference.id: ConferenceHub(
+                c, self.store, options.clock_ms, snapshot_every=options.snapshot_every
+            )
+            for c in configs
+        }
+        self.accounts = {c.conference.id: AccountStore(c.accounts_path) for c in configs}
+        heartbeat = options.heartbeat_s or configs[0].settings.heartbeat_s
+        self.heartbeat_s = heartbeat
+        origins = set(options.allowed_origins)
+        for c in configs:
+            origins.update(c.allowed_origins)
+        json_codec = JsonCodec(SUBPROTOCOL_JSON)
+        self.edge = EdgeConfig(
+            codecs=[MsgpackCodec(SUBPROTOCOL_MSGPACK, MAX_FRAME_BYTES), json_codec],
+            default_codec=json_codec,
+            heartbeat_s=heartbeat,
+            hello_timeout_s=options.hello_timeout_s,
+            max_frame_bytes=MAX_FRAME_BYTES,
+            command_rate=options.command_rate,
+            command_burst=options.command_burst,
+            outbox_frames=options.outbox_frames,
+            allowed_origins=frozenset(origins),
+            clock_ms=options.clock_ms,
+        )
+        self.auth: Authenticator | None = None
+        self.sessions: Sessions | None = None
+
+    async def start(self) -> None:
+        """Open the log and rebuild every conference."""
+        self.options.data_dir.mkdir(parents=True, exist_ok=True)
+        self.auth = Authenticator(TokenSigner(load_secret(self.options.data_dir)), self.accounts)
+        self.sessions = Sessions(self.hubs, self.auth, self.heartbeat_s)
+        await self.store.open()
+        for hub in self.hubs.values():
+            await hub.start()
+
+    async def stop(self) -> None:
+        """Stop hubs, then close the log."""
+        for hub in self.hubs.values():
+            await hub.stop()
+        await self.store.close()
+
+
+def build_runtime(options: Options) -> Runtime:
+    """Load the conference directories (raises ConfigError) and assemble the parts."""
+    configs = [load_conference(d) for d in options.config_dirs]
+    ids = [c.conference.id for c in configs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"two conference directories share an id: {ids}")
+    return Runtime(options, configs)
+
+
+def _error(code: str, message: str, status: int, field: str | None = None) -> JSONResponse:
+    return JSONResponse(error_frame(code, message, field=field), status_code=status)
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    """The Starlette application for a runtime."""
+
+    def principal_of(request: Request) -> Principal | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or runtime.auth is None:
+            return None
+        return runtime.auth.principal(token.strip())
+
+    def hub_for(request: Request, principal: Principal) -> ConferenceHub | JSONResponse:
+        conference = request.path_params["conference"]
+        hub = runtime.hubs.get(conference)
+        if hub is None:
+            return _error("not_found", f"no conference {conference!r}", 404)
+        if principal.conference != conference:
+            return _error("forbidden", "this account belongs to another conference", 403)
+        return hub
+
+    async def login(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error("bad_frame", "the body must be JSON", 400)
+        if not isinstance(body, dict):
+            return _error("bad_frame", "the body must be a JSON object", 400)
+        username, password = body.get("username"), body.get("password")
+        if not isinstance(username, str) or not username:
+            return _error("invalid_args", "username is required", 422, "username")
+        if not isinstance(password, str):
+            return _error("invalid_args", "password is required", 422, "password")
+        assert runtime.auth is not None
+        found = runtime.auth.login(username, password)
+        if found is None:
+            return _error("unauthenticated", "wrong username or password", 401)
+        token, principal = found
+        actor = principal.actor
+        return JSONResponse(
+            {
+                "token": token,
+                "role": actor.role,
+                "site": actor.site,
+                "account": actor.account,
+                "name": principal.name,
+                "conference": principal.conference,
+            }
+        )
+
+    async def conferences(request: Request) -> Response:
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = runtime.hubs[principal.conference]
+        info = hub.durable.conference
+        return JSONResponse([{"id": hub.id, "title": info.title, "phase": info.phase}])
+
+    async def snapshot(request: Request) -> Response:
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        return JSONResponse({"seq": hub.durable_seq, "state": view(hub.durable, principal.actor)})
+
+    async def events(request: Request) -> Response:
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = min(int(request.query_params.get("limit", "1000")), 10_000)
+        except ValueError:
+            return _error("invalid_args", "after and limit must be integers", 422, "after")
+        if after < 0 or limit < 1:
+            return _error("invalid_args", "after must be >= 0 and limit >= 1", 422, "after")
+        records = await hub.events_after(after, limit)
+        actor = principal.actor
+        out = [r.event.to_wire() for r in records if visible(r.event.name, r.event.data, actor)]
+        last = records[-1].event.seq if len(records) == limit else hub.durable_seq
+        return JSONResponse({"events": out, "seq": last})
+
+    async def commands(request: Request) -> Response:
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        raw = await request.body()
+        if len(raw) > MAX_FRAME_BYTES:
+            return _error("too_large", f"body over {MAX_FRAME_BYTES} bytes", 413)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return _error("bad_frame", "the body must be JSON", 400)
+        if not isinstance(body, dict):
+            return _error("bad_frame", "the body must be a JSON object", 400)
+        command_id = body.get("id")
+        if not isinstance(command_id, str | int) or isinstance(command_id, bool) or not str(command_id):
+            return _error("bad_frame", "a command needs an id", 400, "id")
+        answer = await hub.execute(principal.actor, command_id, body.get("name"), body.get("args", {}))
+        return JSONResponse(answer, status_code=http_status(answer))
+
+    async def healthz(request: Request) -> Response:
+        ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
+        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+    async def websocket(ws: WebSocket) -> None:
+        assert runtime.sessions is not None
+        await serve(ws, runtime.sessions, runtime.edge)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    routes = [
+        Route("/api/login", login, methods=["POST"]),
+        Route("/api/conferences", conferences),
+        Route("/api/conferences/{conference}/snapshot", snapshot),
+        Route("/api/conferences/{conference}/events", events),
+        Route("/api/conferences/{conference}/commands", commands, methods=["POST"]),
+        Route("/healthz", healthz),
+        WebSocketRoute("/ws", websocket),
+    ]
+    if WEB_DIR.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web"))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
+
+
+def server_config(app: Starlette, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+    """uvicorn settings the edge depends on: prompt close, frame limit, no compression."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ws=PromptCloseWebSocketProtocol,
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,
+        ws_ping_timeout=None,
+        lifespan="on",
+        **kwargs,
+    )

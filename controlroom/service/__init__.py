@@ -1,0 +1,1 @@
+"""The service: authorize, decide, append, publish (see ``hub.py``)."""

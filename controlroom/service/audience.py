@@ -1,0 +1,41 @@
+"""Audience keys: PROTOCOL.md's "who sees what" as fan-out groups.
+
+Each session subscribes under the keys of its role; each event is published to
+the keys of its name and site. A session receives an event exactly when
+``controlroom.domain.visible`` says it may (a test checks the two agree).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controlroom.domain.model import Actor
+
+ALL = "all"
+ASSISTANT = "assistant"
+PUBLIC = "public"
+ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.")
+PUBLIC_NAMES = frozenset({"speak.granted", "speak.ended"})
+PUBLIC_PREFIXES = ("agenda.", "conference.")
+
+
+def viewer_keys(viewer: Actor) -> tuple[str, ...]:
+    """The fan-out keys a session of ``viewer`` subscribes under."""
+    if viewer.role == "assistant":
+        return (ASSISTANT,)
+    if viewer.role == "site":
+        return (f"site:{viewer.site}", PUBLIC)
+    return (ALL,)
+
+
+def event_keys(name: str, data: dict[str, Any]) -> list[str]:
+    """The fan-out keys an event is published to."""
+    keys = [ALL]
+    if name.startswith(ASSISTANT_PREFIXES) or name == "link.changed":
+        keys.append(ASSISTANT)
+    if name in PUBLIC_NAMES or name.startswith(PUBLIC_PREFIXES):
+        keys.append(PUBLIC)
+    site = data.get("site")
+    if isinstance(site, str):
+        keys.append(f"site:{site}")
+    return keys

@@ -1,0 +1,181 @@
+"""The application side of a WebSocket session: hello, welcome, catch-up, commands.
+
+Catch-up is exact. In one synchronous step the session is subscribed (with its
+outbox holding live events back) and the durable seq ``L`` is read; every event
+published after that step has a seq above ``L``. The session is then sent either
+the visible events in ``(resume_after, L]`` or a snapshot of the durable state at
+``L``, then ``synced``, and only then the held live events. So nothing is lost and
+nothing is shown twice across a reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from controlroom.auth.accounts import AccountStore
+from controlroom.auth.tokens import TokenSigner, password_fingerprint
+from controlroom.domain import Actor, view, visible
+from controlroom.service.audience import viewer_keys
+from controlroom.service.hub import ConferenceHub
+from signaling.connection import Connection
+from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError
+
+log = logging.getLogger("controlroom.sessions")
+
+#: Beyond this many events behind, a resuming session gets a snapshot instead.
+MAX_REPLAY = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a session or HTTP request speaks for."""
+
+    actor: Actor
+    conference: str
+    name: str = ""
+
+    def __repr__(self) -> str:
+        return f"{self.actor.account}/{self.actor.role}"
+
+
+class Authenticator:
+    """Turns bearer tokens into principals, checking the account on every use."""
+
+    def __init__(
+        self,
+        signer: TokenSigner,
+        accounts: dict[str, AccountStore],
+        now_s: Callable[[], int] = lambda: int(time.time()),
+    ) -> None:
+        self.signer = signer
+        self.accounts = accounts
+        self.now_s = now_s
+
+    def login(self, username: str, password: str) -> tuple[str, Principal] | None:
+        """Check a password; return a new token and its principal, or None."""
+        for conference, store in self.accounts.items():
+            account = store.authenticate(username, password)
+            if account is not None:
+                token = self.signer.issue(account.username, account.password_hash, self.now_s())
+                token = f"{conference}~{token}"
+                return token, self._principal(conference, account)
+        return None
+
+    def principal(self, token: Any) -> Principal | None:
+        """The principal of a valid token whose account still stands, else None."""
+        if not isinstance(token, str) or "~" not in token:
+            return None
+        conference, _, signed = token.partition("~")
+        store = self.accounts.get(conference)
+        claims = self.signer.claims(signed, self.now_s())
+        if store is None or claims is None:
+            return None
+        account = store.get(str(claims.get("u")))
+        if account is None or account.revoked:
+            return None
+        if claims.get("pv") != password_fingerprint(account.password_hash):
+            return None
+        return self._principal(conference, account)
+
+    @staticmethod
+    def _principal(conference: str, account: Any) -> Principal:
+        actor = Actor(account.username, account.role, account.site)
+        return Principal(actor, conference, account.name)
+
+
+class Sessions:
+    """The ``SessionHandler`` the signaling edge calls for every WebSocket session."""
+
+    def __init__(self, hubs: dict[str, ConferenceHub], auth: Authenticator, heartbeat_s: float) -> None:
+        self.hubs = hubs
+        self.auth = auth
+        self.heartbeat_s = heartbeat_s
+        self.on_pong: Callable[[Connection, float], None] | None = None
+        self.on_message: Callable[[Connection, dict[str, Any]], None] | None = None
+        self.on_open: Callable[[Connection], None] | None = None
+        self.on_close: Callable[[Connection], None] | None = None
+        self.connections: set[Connection] = set()
+
+    async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
+        """Authenticate, welcome, catch up, subscribe."""
+        principal = self.auth.principal(hello.get("token"))
+        if principal is None:
+            raise SignalError("unauthenticated", "unknown, expired or revoked token", close_code=CLOSE_UNAUTHENTICATED)
+        conference = hello.get("conference", principal.conference)
+        hub = self.hubs.get(principal.conference)
+        if hub is None or conference != principal.conference:
+            raise SignalError("forbidden", f"this account has no access to conference {conference!r}", close_code=4003)
+        resume_after = hello.get("resume_after")
+        if resume_after is not None and (not isinstance(resume_after, int) or isinstance(resume_after, bool)):
+            raise SignalError("bad_frame", "resume_after must be an integer or null", field="resume_after", close_code=4000)
+        conn.principal = principal
+        viewer = principal.actor
+        # One synchronous step: subscribe with live events held, and read the durable seq.
+        conn.outbox.hold()
+        hub.fanout.subscribe(conn, viewer_keys(viewer))
+        upto = hub.durable_seq
+        self.connections.add(conn)
+        conn.send(
+            {
+                "type": "welcome",
+                "session": conn.id,
+                "account": viewer.account,
+                "role": viewer.role,
+                "site": viewer.site,
+                "conference": hub.id,
+                "seq": upto,
+                "heartbeat_s": self.heartbeat_s,
+                "server_time": hub.clock_ms(),
+                "name": principal.name,
+            }
+        )
+        if resume_after is not None and 0 <= resume_after <= upto and upto - resume_after <= MAX_REPLAY:
+            for rec in await hub.events_after(resume_after):
+                if rec.event.seq > upto:
+                    break
+                if visible(rec.event.name, rec.event.data, viewer):
+                    conn.send(rec.event.to_wire())
+        else:
+            conn.send({"type": "snapshot", "seq": upto, "state": view(hub.durable, viewer)})
+        conn.send({"type": "synced", "seq": upto})
+        conn.outbox.release()
+        if self.on_open is not None:
+            self.on_open(conn)
+
+    async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
+        """Validate the envelope of a ``cmd`` frame and run it."""
+        command_id = frame.get("id")
+        if not isinstance(command_id, str | int) or isinstance(command_id, bool) or not str(command_id):
+            raise SignalError("bad_frame", "a command needs an id (string or integer)", field="id")
+        if len(str(command_id)) > 128:
+            raise SignalError("invalid_args", "command id longer than 128 characters", field="id")
+        principal: Principal = conn.principal
+        hub = self.hubs[principal.conference]
+        return await hub.execute(principal.actor, command_id, frame.get("name"), frame.get("args", {}))
+
+    async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
+        """Frames other than hello, cmd and pong: handed to the link and media parts."""
+        if self.on_message is not None:
+            self.on_message(conn, frame)
+            return
+        raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
+
+    def pong(self, conn: Connection, rtt_ms: float) -> None:
+        """A pong: its RTT feeds link health."""
+        if self.on_pong is not None:
+            self.on_pong(conn, rtt_ms)
+
+    async def close(self, conn: Connection) -> None:
+        """Unsubscribe a finished session."""
+        principal: Principal | None = conn.principal
+        self.connections.discard(conn)
+        if principal is not None:
+            hub = self.hubs.get(principal.conference)
+            if hub is not None:
+                hub.fanout.unsubscribe(conn)
+        if self.on_close is not None:
+            self.on_close(conn)

@@ -1,0 +1,95 @@
+"""The event-log interface every adapter implements (SQLite now, Redis Streams next).
+
+Error tree::
+
+    StoreError                 the log could not do what was asked
+    ├── StoreUnavailable       the backing store is down or failing: retry later
+    └── SeqConflict            another writer appended first: re-read and decide again
+
+An append is all-or-nothing: the events and the command answers (idempotency)
+are committed together, and only when the last stored seq
+equals ``expected_seq``. When ``append`` returns, the data is durable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from controlroom.store.chain import Record
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The backing store cannot be reached or written."""
+
+
+class SeqConflict(StoreError):
+    """The log moved on since the caller read it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A command's stored answer, keyed by account and command id."""
+
+    account: str
+    command_id: str
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A full state as of ``seq``; ``fingerprint`` identifies the configuration it was built on."""
+
+    seq: int
+    fingerprint: str
+    state: dict[str, Any]
+
+
+class EventLog(Protocol):
+    """Durable, append-only, hash-chained log of one or more conferences."""
+
+    async def open(self) -> None:
+        """Connect and create what is missing."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads."""
+        ...
+
+    async def head(self, conference: str) -> tuple[int, str]:
+        """The last seq and its hash (``0, GENESIS`` for an empty log)."""
+        ...
+
+    async def append(
+        self,
+        conference: str,
+        expected_seq: int,
+        records: list[Record],
+        answers: list[Answer],
+    ) -> None:
+        """Commit atomically; raise SeqConflict or StoreUnavailable."""
+        ...
+
+    async def save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
+        """Store a state snapshot, replacing the previous one."""
+        ...
+
+    async def read(self, conference: str, after: int, limit: int | None = None) -> list[Record]:
+        """Records with ``seq > after`` in order (at most ``limit``)."""
+        ...
+
+    async def answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
+        """The stored answer to a command, if it was answered before."""
+        ...
+
+    async def load_snapshot(self, conference: str) -> Snapshot | None:
+        """The latest stored snapshot, if any."""
+        ...
+
+    async def healthy(self) -> bool:
+        """Whether the log can take appends now."""
+        ...

@@ -1,0 +1,94 @@
+"""The audit chain: every event's hash covers the previous hash and its own canonical bytes.
+
+``hash = sha256(prev_hash_hex || canonical_bytes)``, with the first event chained to
+``GENESIS``. Canonical bytes are the event's fields (conference, seq, at, name,
+actor, data) as JSON with sorted keys, no spaces, UTF-8. Changing any stored field
+of any event, or removing or reordering events, breaks the chain at that event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from controlroom.domain.model import Event
+
+GENESIS = "0" * 64
+
+
+def canonical_bytes(conference: str, event: Event) -> bytes:
+    """The bytes the hash is computed over."""
+    body = {
+        "conference": conference,
+        "seq": event.seq,
+        "at": event.at,
+        "name": event.name,
+        "actor": event.actor.to_wire(),
+        "data": event.data,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def link_hash(prev_hash: str, conference: str, event: Event) -> str:
+    """The hash of ``event`` chained after ``prev_hash``."""
+    return hashlib.sha256(prev_hash.encode() + canonical_bytes(conference, event)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An event as the log keeps it: with its place in the chain."""
+
+    event: Event
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of checking a chain."""
+
+    ok: bool
+    count: int
+    first_seq: int | None
+    last_seq: int | None
+    broken_seq: int | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary (for the report and the CLI)."""
+        return {
+            "ok": self.ok,
+            "count": self.count,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "broken_seq": self.broken_seq,
+            "reason": self.reason,
+        }
+
+
+def verify(conference: str, records: Iterable[Record]) -> Verification:
+    """Check seq continuity and every link; name the first broken one."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    first: int | None = None
+    last: int | None = None
+    for rec in records:
+        seq = rec.event.seq
+        first = seq if first is None else first
+        if seq != expected_seq:
+            return Verification(False, count, first, last, seq, f"seq {seq} where {expected_seq} was expected")
+        if rec.prev_hash != prev:
+            return Verification(
+                False, count, first, last, seq, f"event {seq} does not point at the hash of event {seq - 1}"
+            )
+        if link_hash(prev, conference, rec.event) != rec.hash:
+            return Verification(False, count, first, last, seq, f"event {seq} was altered: its hash does not match its content")
+        prev = rec.hash
+        last = seq
+        expected_seq += 1
+        count += 1
+    return Verification(True, count, first, last)

@@ -1,0 +1,232 @@
+"""The embedded event log: one SQLite file in WAL mode, written from one thread.
+
+Durability: ``synchronous=FULL`` so a commit has reached the disk before ``append``
+returns, which is what lets the hub send an ``ack``. Every call runs on a single
+dedicated thread (SQLite connections are not shared across threads and the event
+loop must never block on ``fsync``). Callers batch many commands into one
+``append`` (group commit), so one fsync covers them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from controlroom.domain.model import Actor, Event
+from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable
+from controlroom.store.chain import GENESIS, Record
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    conference TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (conference, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+    conference TEXT NOT NULL,
+    account TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    PRIMARY KEY (conference, account, command_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    conference TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+"""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record(row: tuple[Any, ...]) -> Record:
+    seq, at, name, actor, data, prev_hash, hash_ = row
+    event = Event(seq, at, name, Actor.from_wire(json.loads(actor)), json.loads(data))
+    return Record(event, prev_hash, hash_)
+
+
+class SqliteEventLog:
+    """EventLog on one SQLite file (``events.db`` in the data directory)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-log")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(_SCHEMA)
+        self._db = db
+
+    async def open(self) -> None:
+        """Create the file and tables if missing."""
+        try:
+            await self._run(self._open)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        """Close the database and its thread."""
+        if self._db is not None:
+            db, self._db = self._db, None
+            await self._run(db.close)
+        self._executor.shutdown(wait=True)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreUnavailable("the event log is not open")
+        return self._db
+
+    # -- reads -----------------------------------------------------------------------
+    def _head(self, conference: str) -> tuple[int, str]:
+        row = self.db.execute(
+            "SELECT seq, hash FROM events WHERE conference=? ORDER BY seq DESC LIMIT 1",
+            (conference,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    async def head(self, conference: str) -> tuple[int, str]:
+        """The last seq and hash."""
+        return await self._run(self._head, conference)  # type: ignore[no-any-return]
+
+    def _read(self, conference: str, after: int, limit: int | None) -> list[Record]:
+        sql = (
+            "SELECT seq, at, name, actor, data, prev_hash, hash FROM events "
+            "WHERE conference=? AND seq>? ORDER BY seq"
+        )
+        params: tuple[Any, ...] = (conference, after)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (limit,)
+        return [_record(row) for row in self.db.execute(sql, params)]
+
+    async def read(self, conference: str, after: int, limit: int | None = None) -> list[Record]:
+        """Records after ``after``, in order."""
+        return await self._run(self._read, conference, after, limit)  # type: ignore[no-any-return]
+
+    def _answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT answer FROM answers WHERE conference=? AND account=? AND command_id=?",
+            (conference, account, command_id),
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
+        """A stored command answer."""
+        return await self._run(self._answer, conference, account, command_id)  # type: ignore[no-any-return]
+
+    def _load_snapshot(self, conference: str) -> Snapshot | None:
+        row = self.db.execute(
+            "SELECT seq, fingerprint, state FROM snapshots WHERE conference=?", (conference,)
+        ).fetchone()
+        return Snapshot(row[0], row[1], json.loads(row[2])) if row else None
+
+    async def load_snapshot(self, conference: str) -> Snapshot | None:
+        """The latest snapshot."""
+        return await self._run(self._load_snapshot, conference)  # type: ignore[no-any-return]
+
+    # -- the one write -----------------------------------------------------------------
+    def _append(
+        self,
+        conference: str,
+        expected_seq: int,
+        records: list[Record],
+        answers: list[Answer],
+    ) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            last = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE conference=?", (conference,)
+            ).fetchone()[0]
+            if last != expected_seq:
+                raise SeqConflict(f"log is at {last}, writer expected {expected_seq}")
+            db.executemany(
+                "INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        conference,
+                        r.event.seq,
+                        r.event.at,
+                        r.event.name,
+                        _dumps(r.event.actor.to_wire()),
+                        _dumps(r.event.data),
+                        r.prev_hash,
+                        r.hash,
+                    )
+                    for r in records
+                ],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO answers VALUES (?,?,?,?)",
+                [(conference, a.account, a.command_id, _dumps(a.answer)) for a in answers],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    async def append(
+        self,
+        conference: str,
+        expected_seq: int,
+        records: list[Record],
+        answers: list[Answer],
+    ) -> None:
+        """Commit events and answers in one durable transaction."""
+        try:
+            await self._run(self._append, conference, expected_seq, records, answers)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot write {self.path}: {exc}") from exc
+
+    def _save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?)",
+                (conference, snapshot.seq, snapshot.fingerprint, _dumps(snapshot.state)),
+            )
+
+    async def save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
+        """Replace the conference's snapshot."""
+        try:
+            await self._run(self._save_snapshot, conference, snapshot)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot write {self.path}: {exc}") from exc
+
+    async def healthy(self) -> bool:
+        """True while the database is open and answers."""
+        try:
+            await self._run(lambda: self.db.execute("SELECT 1").fetchone())
+        except Exception:  # noqa: BLE001
+            return False
+        return True
+
+    # -- tools -----------------------------------------------------------------------
+    def conferences(self) -> list[str]:
+        """Conference ids present in the log (synchronous; for offline tools)."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT conference FROM events")]

@@ -1,0 +1,290 @@
+"""The one place that awaits the socket: a thin loop around a session.
+
+A ``Connection`` owns one accepted WebSocket: a writer task drains its bounded
+``Outbox``; a ping task sends numbered pings every heartbeat; the reader loop
+decodes frames, answers pongs, rate-limits commands and hands everything else to
+the application's ``SessionHandler``. It knows nothing of what the frames mean
+beyond the session rules (hello first, ``cmd`` gets exactly one answer).
+
+It must never: let a parser or handler exception end the session or the server
+(they become ``error`` frames, ``internal`` for the unexpected), block the hub on
+a slow client (that client is closed with 4008), or send a frame larger than the
+client would accept from itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from signaling.codecs import Codec, negotiate
+from signaling.errors import (
+    CLOSE_FORBIDDEN_ORIGIN,
+    CLOSE_SLOW_CONSUMER,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHENTICATED,
+    SignalError,
+    error_frame,
+)
+from signaling.outbox import Outbox
+from signaling.pings import PingTracker
+from signaling.ratelimit import TokenBucket
+
+log = logging.getLogger("signaling")
+_session_ids = itertools.count(1)
+
+
+def wall_ms() -> int:
+    """The wall clock in Unix milliseconds."""
+    return int(time.time() * 1000)
+
+
+@dataclass
+class EdgeConfig:
+    """Limits and timings of the edge; the application fills the codecs and origin check."""
+
+    codecs: list[Codec]
+    default_codec: Codec
+    heartbeat_s: float = 2.0
+    hello_timeout_s: float = 10.0
+    max_frame_bytes: int = 65536
+    command_rate: float = 20.0
+    command_burst: float = 40.0
+    outbox_frames: int = 4096
+    outbox_bytes: int = 8 * 1024 * 1024
+    allowed_origins: frozenset[str] = field(default_factory=frozenset)
+    clock_ms: Callable[[], int] = wall_ms
+
+
+class SessionHandler(Protocol):
+    """What the application provides to the edge."""
+
+    async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
+        """Authenticate ``hello``, send welcome and catch-up, subscribe; raise SignalError."""
+        ...
+
+    async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
+        """Execute a ``cmd`` frame and return its ``ack`` or ``error`` frame."""
+        ...
+
+    async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
+        """Handle any other frame type; raise SignalError to answer with an error."""
+        ...
+
+    def pong(self, conn: Connection, rtt_ms: float) -> None:
+        """A pong arrived with this round-trip time."""
+        ...
+
+    async def close(self, conn: Connection) -> None:
+        """The session ended (for whatever reason); forget it."""
+        ...
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: frozenset[str]) -> bool:
+    """Browsers must come from our own host or a configured origin; other clients send none."""
+    if origin is None:
+        return True
+    if origin in allowed or "*" in allowed:
+        return True
+    if host is None:
+        return False
+    bare = origin.split("://", 1)[-1].rstrip("/")
+    return bare == host
+
+
+class Connection:
+    """One live session over one WebSocket."""
+
+    def __init__(self, websocket: WebSocket, codec: Codec, config: EdgeConfig) -> None:
+        self.id = f"s{next(_session_ids)}"
+        self.websocket = websocket
+        self.codec = codec
+        self.config = config
+        self.outbox = Outbox(config.outbox_frames, config.outbox_bytes)
+        self.principal: Any = None
+        now = config.clock_ms()
+        self.pings = PingTracker(float(now))
+        self.bucket = TokenBucket(config.command_rate, config.command_burst, time.monotonic())
+        self.close_code: int | None = None
+        self._closing: asyncio.Task[None] | None = None
+        client = websocket.client
+        self.peer = f"{client.host}:{client.port}" if client else "?"
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.id} {self.peer} {self.principal!r}>"
+
+    def send(self, frame: dict[str, Any]) -> bool:
+        """Encode and queue a frame for this session only (not held back by catch-up)."""
+        ok = self.outbox.put(self.codec.encode(frame), live=False)
+        if not ok:
+            self.evict()
+        return ok
+
+    def evict(self) -> None:
+        """Close a session that cannot keep up (4008); it may resume later."""
+        self.request_close(CLOSE_SLOW_CONSUMER, "too slow: resume to catch up")
+
+    def request_close(self, code: int, reason: str = "") -> None:
+        """Close the session soon, from synchronous code."""
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self.close(code, reason))
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Send a close frame and stop; never waits long on a stalled client."""
+        if self.close_code is not None:
+            return
+        self.close_code = code
+        self.outbox.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.websocket.close(code, reason), timeout=3.0)
+
+
+async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfig) -> None:
+    """Run one WebSocket session to its end (the Starlette endpoint body)."""
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, websocket.headers.get("host"), config.allowed_origins):
+        log.warning("refused WebSocket from origin %r", origin)
+        await websocket.close(CLOSE_FORBIDDEN_ORIGIN)
+        return
+    offered = list(websocket.scope.get("subprotocols") or [])
+    codec = negotiate(offered, config.codecs, config.default_codec)
+    await websocket.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
+    conn = Connection(websocket, codec, config)
+    writer = asyncio.create_task(_write(conn))
+    pinger: asyncio.Task[None] | None = None
+    try:
+        hello = await _await_hello(conn)
+        if hello is None:
+            return
+        try:
+            await handler.open(conn, hello)
+        except SignalError as exc:
+            conn.send(error_frame(exc.code, exc.message, field=exc.field))
+            await _flush_then_close(conn, writer, exc.close_code or CLOSE_UNAUTHENTICATED)
+            return
+        pinger = asyncio.create_task(_ping(conn))
+        await _read(conn, handler)
+    except WebSocketDisconnect:
+        pass
+    except Exception:  # noqa: BLE001 - the session ends, the hub does not
+        log.exception("session %s failed", conn.id)
+    finally:
+        if pinger is not None:
+            pinger.cancel()
+        with contextlib.suppress(Exception):
+            await handler.close(conn)
+        conn.outbox.close()
+        if conn.close_code is None:
+            await conn.close(1000)
+        writer.cancel()
+        with contextlib.suppress(BaseException):
+            await writer
+
+
+async def _receive(conn: Connection) -> dict[str, Any] | None:
+    """Next decoded frame; None when the peer is gone. Bad frames are answered here."""
+    while True:
+        message = await conn.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        payload = message.get("bytes")
+        if payload is None:
+            payload = message.get("text")
+        if payload is None:
+            continue
+        if len(payload) > conn.config.max_frame_bytes:
+            await conn.close(CLOSE_TOO_BIG, "frame too large")
+            return None
+        try:
+            return conn.codec.decode(payload)
+        except SignalError as exc:
+            conn.send(error_frame(exc.code, exc.message))
+
+
+async def _await_hello(conn: Connection) -> dict[str, Any] | None:
+    deadline = time.monotonic() + conn.config.hello_timeout_s
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            frame = await asyncio.wait_for(_receive(conn), timeout=remaining)
+        except TimeoutError:
+            conn.send(error_frame("unauthenticated", "no hello within the time allowed"))
+            await conn.close(CLOSE_UNAUTHENTICATED, "hello timeout")
+            return None
+        if frame is None:
+            return None
+        if frame["type"] == "hello":
+            return frame
+        conn.send(error_frame("unauthenticated", "send hello first", id=frame.get("id")))
+
+
+async def _read(conn: Connection, handler: SessionHandler) -> None:
+    clock = conn.config.clock_ms
+    while conn.close_code is None:
+        frame = await _receive(conn)
+        if frame is None:
+            return
+        kind = frame["type"]
+        try:
+            if kind == "pong":
+                rtt = conn.pings.pong(frame.get("n"), float(clock()))
+                if rtt is not None:
+                    handler.pong(conn, rtt)
+            elif kind == "cmd":
+                if not conn.bucket.allow(time.monotonic()):
+                    raise SignalError("rate_limited", "too many commands; slow down")
+                conn.send(await handler.command(conn, frame))
+            elif kind == "hello":
+                raise SignalError("bad_frame", "this session has already said hello")
+            else:
+                await handler.message(conn, frame)
+        except SignalError as exc:
+            conn.send(error_frame(exc.code, exc.message, id=frame.get("id"), field=exc.field))
+        except Exception:  # noqa: BLE001 - one bad frame never ends the session
+            log.exception("session %s: frame %r failed", conn.id, kind)
+            conn.send(error_frame("internal", "internal error", id=frame.get("id")))
+
+
+async def _ping(conn: Connection) -> None:
+    clock = conn.config.clock_ms
+    while conn.close_code is None:
+        await asyncio.sleep(conn.config.heartbeat_s)
+        now = clock()
+        n = conn.pings.ping(float(now))
+        conn.send({"type": "ping", "n": n, "at": now})
+
+
+async def _write(conn: Connection) -> None:
+    send = conn.websocket.send
+    try:
+        while True:
+            batch = await conn.outbox.take()
+            if not batch:
+                break
+            for payload in batch:
+                if isinstance(payload, bytes):
+                    await send({"type": "websocket.send", "bytes": payload})
+                else:
+                    await send({"type": "websocket.send", "text": payload})
+    except Exception:  # noqa: BLE001 - the peer went away mid-write
+        pass
+    if conn.outbox.overflowed:
+        await conn.close(CLOSE_SLOW_CONSUMER, "too slow: resume to catch up")
+
+
+async def _flush_then_close(conn: Connection, writer: asyncio.Task[None], code: int) -> None:
+    """Let the writer send what is queued (briefly), then close with ``code``."""
+    conn.outbox.close()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(writer), timeout=2.0)
+    await conn.close(code)

@@ -1,0 +1,86 @@
+"""A session's bounded send queue.
+
+The fan-out puts already-encoded payloads here without awaiting; one writer task per
+connection drains it to the socket. When the queue passes its frame or byte limit
+the session is too slow: ``put`` returns False, the queue stops accepting, and the
+connection closes the session (4008) so that one stalled reader never grows the
+hub's memory or slows anyone else.
+
+While ``hold()`` is in force, live frames are parked aside so the catch-up that
+the application sends first (``put_front``-ordered via ``release``) stays in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+Payload = bytes | str
+
+
+class Outbox:
+    """Bounded FIFO of encoded frames with an overflow flag and an async drain."""
+
+    def __init__(self, max_frames: int = 2048, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.max_frames = max_frames
+        self.max_bytes = max_bytes
+        self._queue: deque[Payload] = deque()
+        self._held: list[Payload] | None = None
+        self._bytes = 0
+        self._ready = asyncio.Event()
+        self.overflowed = False
+        self.closed = False
+
+    def __len__(self) -> int:
+        return len(self._queue) + (len(self._held) if self._held is not None else 0)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes waiting to be written (including held frames)."""
+        return self._bytes
+
+    def hold(self) -> None:
+        """Park live frames until :meth:`release`, so catch-up can go first."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        """Queue the parked live frames after whatever was put meanwhile."""
+        held, self._held = self._held, None
+        if held:
+            self._queue.extend(held)
+            self._ready.set()
+
+    def put(self, payload: Payload, *, live: bool = True) -> bool:
+        """Queue one frame; False (and ``overflowed``) when the session is too slow."""
+        if self.closed or self.overflowed:
+            return False
+        size = len(payload)
+        if len(self) >= self.max_frames or self._bytes + size > self.max_bytes:
+            self.overflowed = True
+            self._ready.set()
+            return False
+        self._bytes += size
+        if live and self._held is not None:
+            self._held.append(payload)
+        else:
+            self._queue.append(payload)
+            self._ready.set()
+        return True
+
+    async def take(self) -> list[Payload]:
+        """Wait for frames and return all that are queued (empty list once closed)."""
+        while not self._queue:
+            if self.closed or self.overflowed:
+                return []
+            self._ready.clear()
+            await self._ready.wait()
+        batch = list(self._queue)
+        self._queue.clear()
+        self._bytes -= sum(len(p) for p in batch)
+        return batch
+
+    def close(self) -> None:
+        """Stop accepting frames and wake the writer so it can finish."""
+        self.closed = True
+        self._ready.set()

@@ -1,0 +1,26 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import RunningHub, running_hub
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "config" / "demo"
+
+
+@pytest.fixture
+def demo_dir() -> Path:
+    """The demo conference directory shipped in config/demo."""
+    return DEMO
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
+    """A real hub on the demo conference with a fresh data directory."""
+    async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.5) as running:
+        yield running

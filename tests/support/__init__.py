@@ -1,0 +1,1 @@
+"""Shared test helpers: a real uvicorn server, real WebSocket clients, one timeout unit."""

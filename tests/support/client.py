@@ -1,0 +1,148 @@
+"""A real WebSocket client of the hub (``websockets``), in either codec.
+
+It answers pings by itself, keeps every event it sees, and waits for what a test
+expects with a timeout: never a bare sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.support.timing import timeout
+
+_ids = itertools.count(1)
+
+
+class Client:
+    """One session: hello, catch-up, commands, event collection."""
+
+    def __init__(self, ws: ClientConnection, codec: str) -> None:
+        self.ws = ws
+        self.codec = codec
+        self.frames: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.welcome: dict[str, Any] | None = None
+        self.snapshot: dict[str, Any] | None = None
+        self.synced: dict[str, Any] | None = None
+        self.answer_pings = True
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self.closed_code: int | None = None
+
+    @classmethod
+    async def connect(
+        cls,
+        ws_url: str,
+        token: str | None,
+        *,
+        codec: str = "json",
+        conference: str = "demo",
+        resume_after: int | None = None,
+        hello: bool = True,
+        **kwargs: Any,
+    ) -> Client:
+        """Open a session and (by default) say hello and wait until synced."""
+        ws = await connect(ws_url, subprotocols=[f"controlroom.v1.{codec}"], compression=None, **kwargs)
+        client = cls(ws, codec)
+        if hello:
+            await client.send(
+                {"type": "hello", "token": token, "conference": conference,
+                 "resume_after": resume_after, "client": "tests/1"}
+            )
+            await client.wait_for(lambda f: f["type"] in ("synced", "error"))
+        return client
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        """Send one frame in this client's codec."""
+        if self.codec == "json":
+            await self.ws.send(json.dumps(frame))
+        else:
+            await self.ws.send(msgpack.packb(frame, use_bin_type=True))
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.ws:
+                if self.codec == "json":
+                    assert isinstance(message, str), "JSON sessions get text frames"
+                    frame = json.loads(message)
+                else:
+                    assert isinstance(message, bytes), "MessagePack sessions get binary frames"
+                    frame = msgpack.unpackb(message, raw=False)
+                if frame["type"] == "ping" and self.answer_pings:
+                    await self.send({"type": "pong", "n": frame["n"]})
+                self.frames.append(frame)
+                kind = frame["type"]
+                if kind == "event":
+                    self.events.append(frame)
+                elif kind == "welcome":
+                    self.welcome = frame
+                elif kind == "snapshot":
+                    self.snapshot = frame
+                elif kind == "synced":
+                    self.synced = frame
+                self._arrived.set()
+        except Exception:  # noqa: BLE001 - the connection ended
+            pass
+        finally:
+            self.closed_code = self.ws.close_code
+            self._arrived.set()
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], seconds: float = 5.0, start: int = 0
+    ) -> dict[str, Any]:
+        """The first frame (from index ``start``) matching ``predicate``, waiting for it."""
+        async with asyncio.timeout(timeout(seconds)):
+            index = start
+            while True:
+                while index < len(self.frames):
+                    frame = self.frames[index]
+                    index += 1
+                    if predicate(frame):
+                        return frame
+                if self._reader.done():
+                    raise ConnectionError(f"closed ({self.closed_code}) before the expected frame")
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    async def event(self, name: str, seconds: float = 5.0, **match: Any) -> dict[str, Any]:
+        """Wait for an event by name whose data contains ``match``."""
+        return await self.wait_for(
+            lambda f: f["type"] == "event" and f["name"] == name
+            and all(f["data"].get(k) == v for k, v in match.items()),
+            seconds,
+        )
+
+    async def cmd(self, name: str, args: dict[str, Any] | None = None, id: Any = None) -> dict[str, Any]:
+        """Send a command and wait for its answer."""
+        command_id = id if id is not None else f"c{next(_ids)}"
+        start = len(self.frames)
+        await self.send({"type": "cmd", "id": command_id, "name": name, "args": args or {}})
+        return await self.wait_for(
+            lambda f: f["type"] in ("ack", "error") and f.get("id") == command_id, start=start
+        )
+
+    async def wait_closed(self, seconds: float = 5.0) -> int | None:
+        """Wait until the server closes the connection; its close code."""
+        async with asyncio.timeout(timeout(seconds)):
+            await asyncio.shield(self._reader)
+        return self.closed_code
+
+    @property
+    def last_seq(self) -> int:
+        """The highest seq this client has seen (events or snapshot)."""
+        seqs = [e["seq"] for e in self.events]
+        if self.synced:
+            seqs.append(self.synced["seq"])
+        return max(seqs, default=0)
+
+    async def close(self) -> None:
+        """Close the session."""
+        await self.ws.close()
+        self._reader.cancel()
