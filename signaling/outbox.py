@@ -28,6 +28,7 @@ class Outbox:
         self._held: list[Payload] | None = None
         self._bytes = 0
         self._ready = asyncio.Event()
+        self._taken = asyncio.Event()
         self.overflowed = False
         self.closed = False
 
@@ -78,7 +79,14 @@ class Outbox:
         batch = list(self._queue)
         self._queue.clear()
         self._bytes -= sum(len(p) for p in batch)
+        self._taken.set()
         return batch
+
+    async def room(self, frames: int) -> None:
+        """Wait until at most ``frames`` are queued (flow control for long catch-ups)."""
+        while len(self._queue) > frames and not (self.closed or self.overflowed):
+            self._taken.clear()
+            await self._taken.wait()
 
     def close(self) -> None:
         """Stop accepting frames and wake the writer so it can finish."""

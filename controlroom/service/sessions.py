@@ -134,11 +134,16 @@ class Sessions:
             }
         )
         if resume_after is not None and 0 <= resume_after <= upto and upto - resume_after <= MAX_REPLAY:
+            # Catch-up is paced by the socket: it may be longer than the outbox holds.
+            half = conn.outbox.max_frames // 2
             for rec in await hub.events_after(resume_after):
                 if rec.event.seq > upto:
                     break
                 if visible(rec.event.name, rec.event.data, viewer):
-                    conn.send(rec.event.to_wire())
+                    if len(conn.outbox) >= half:  # held live frames count toward the limit too
+                        await conn.outbox.room(half // 2)
+                    if not conn.send(rec.event.to_wire()):
+                        return
         else:
             conn.send({"type": "snapshot", "seq": upto, "state": view(hub.durable, viewer)})
         conn.send({"type": "synced", "seq": upto})
