@@ -231,9 +231,15 @@ def create_app(runtime: Runtime) -> Starlette:
         if not isinstance(body, dict):
             return _error("bad_frame", "the body must be a JSON object", 400)
         command_id = body.get("id")
-        if not isinstance(command_id, str | int) or isinstance(command_id, bool) or not str(command_id):
+        if (
+            not isinstance(command_id, str | int)
+            or isinstance(command_id, bool)
+            or not str(command_id)
+        ):
             return _error("bad_frame", "a command needs an id", 400, "id")
-        answer = await hub.execute(principal.actor, command_id, body.get("name"), body.get("args", {}))
+        answer = await hub.execute(
+            principal.actor, command_id, body.get("name"), body.get("args", {})
+        )
         return JSONResponse(answer, status_code=http_status(answer))
 
     async def healthz(request: Request) -> Response:

@@ -68,7 +68,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _run_server(args: argparse.Namespace, config_dirs: list[Path], data_dir: Path, banner: str = "") -> int:
+def _run_server(
+    args: argparse.Namespace, config_dirs: list[Path], data_dir: Path, banner: str = ""
+) -> int:
     import uvicorn
 
     from controlroom.app import Options, build_runtime, create_app, server_config
@@ -86,9 +88,14 @@ def _run_server(args: argparse.Namespace, config_dirs: list[Path], data_dir: Pat
             weak = accounts.uses_password("demo")
             if weak:
                 print(
-                    "\n" + "!" * 72 + f"\n!! WARNING: {len(weak)} account(s) of conference {conference!r} still use the\n"
+                    "\n"
+                    + "!" * 72
+                    + f"\n!! WARNING: {len(weak)} account(s) of conference {conference!r}"
+                    " still use the\n"
                     f"!! demo password, and the hub listens on {args.host}, not loopback.\n"
-                    "!! Change them: controlroom accounts passwd USER --config DIR\n" + "!" * 72 + "\n",
+                    "!! Change them: controlroom accounts passwd USER --config DIR\n"
+                    + "!" * 72
+                    + "\n",
                     file=sys.stderr,
                 )
     sock = _bind(args.host, args.port)
@@ -179,7 +186,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     bad = 0
     for conference, result in results.items():
         if result.ok:
-            print(f"{conference}: OK, {result.count} events, seq {result.first_seq}..{result.last_seq}")
+            print(
+                f"{conference}: OK, {result.count} events,"
+                f" seq {result.first_seq}..{result.last_seq}"
+            )
         else:
             bad += 1
             print(f"{conference}: BROKEN at seq {result.broken_seq}: {result.reason}")
@@ -194,8 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     def server_args(p: argparse.ArgumentParser, port: int) -> None:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=port)
-        p.add_argument("--heartbeat-s", type=float, default=None, help="ping interval (default from config)")
-        p.add_argument("--allow-origin", action="append", help="extra browser origin allowed on /ws")
+        p.add_argument(
+            "--heartbeat-s", type=float, default=None, help="ping interval (default from config)"
+        )
+        p.add_argument(
+            "--allow-origin", action="append", help="extra browser origin allowed on /ws"
+        )
         p.add_argument("--log-level", default="info")
 
     serve = sub.add_parser("serve", help="serve one or more conferences")
@@ -220,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
         if action in ("add", "passwd"):
             p.add_argument("--password-file", help="read the password from this file")
         if action == "add":
-            p.add_argument("--role", required=True, choices=["admin", "operator", "assistant", "chair", "site"])
+            p.add_argument(
+                "--role", required=True, choices=["admin", "operator", "assistant", "chair", "site"]
+            )
             p.add_argument("--site", default=None)
             p.add_argument("--name", default="")
     acc.set_defaults(func=cmd_accounts)
@@ -237,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``controlroom`` command."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.func(args))
     except (CliError, ConfigError) as exc:

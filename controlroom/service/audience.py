@@ -17,6 +17,8 @@ PUBLIC = "public"
 ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.")
 PUBLIC_NAMES = frozenset({"speak.granted", "speak.ended"})
 PUBLIC_PREFIXES = ("agenda.", "conference.")
+#: Events that name a site but are for the central operators only.
+OPERATOR_ONLY_PREFIXES = ("campaign.",)
 
 
 def viewer_keys(viewer: Actor) -> tuple[str, ...]:
@@ -36,6 +38,6 @@ def event_keys(name: str, data: dict[str, Any]) -> list[str]:
     if name in PUBLIC_NAMES or name.startswith(PUBLIC_PREFIXES):
         keys.append(PUBLIC)
     site = data.get("site")
-    if isinstance(site, str):
+    if isinstance(site, str) and not name.startswith(OPERATOR_ONLY_PREFIXES):
         keys.append(f"site:{site}")
     return keys

@@ -41,7 +41,9 @@ def error_answer(exc: BaseException, command_id: Any = None) -> dict[str, Any]:
     if isinstance(exc, StoreError | Unavailable):
         log.warning("command %r refused: %s", command_id, exc)
         return error_frame(
-            "internal", "the event log is unavailable; nothing was recorded, try again", id=command_id
+            "internal",
+            "the event log is unavailable; nothing was recorded, try again",
+            id=command_id,
         )
     log.error("command %r failed", command_id, exc_info=exc)
     return error_frame("internal", "internal error", id=command_id)

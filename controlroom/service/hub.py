@@ -170,9 +170,7 @@ class ConferenceHub:
         self._tasks = []
 
     # -- commands --------------------------------------------------------------------------
-    async def execute(
-        self, actor: Actor, command_id: Any, name: Any, args: Any
-    ) -> dict[str, Any]:
+    async def execute(self, actor: Actor, command_id: Any, name: Any, args: Any) -> dict[str, Any]:
         """Run one command and return its ``ack`` or ``error`` frame (never raises)."""
         key = (actor.account, str(command_id))
         known = self._answers.get(key)

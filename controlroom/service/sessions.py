@@ -90,7 +90,9 @@ class Authenticator:
 class Sessions:
     """The ``SessionHandler`` the signaling edge calls for every WebSocket session."""
 
-    def __init__(self, hubs: dict[str, ConferenceHub], auth: Authenticator, heartbeat_s: float) -> None:
+    def __init__(
+        self, hubs: dict[str, ConferenceHub], auth: Authenticator, heartbeat_s: float
+    ) -> None:
         self.hubs = hubs
         self.auth = auth
         self.heartbeat_s = heartbeat_s
@@ -104,14 +106,29 @@ class Sessions:
         """Authenticate, welcome, catch up, subscribe."""
         principal = self.auth.principal(hello.get("token"))
         if principal is None:
-            raise SignalError("unauthenticated", "unknown, expired or revoked token", close_code=CLOSE_UNAUTHENTICATED)
+            raise SignalError(
+                "unauthenticated",
+                "unknown, expired or revoked token",
+                close_code=CLOSE_UNAUTHENTICATED,
+            )
         conference = hello.get("conference", principal.conference)
         hub = self.hubs.get(principal.conference)
         if hub is None or conference != principal.conference:
-            raise SignalError("forbidden", f"this account has no access to conference {conference!r}", close_code=4003)
+            raise SignalError(
+                "forbidden",
+                f"this account has no access to conference {conference!r}",
+                close_code=4003,
+            )
         resume_after = hello.get("resume_after")
-        if resume_after is not None and (not isinstance(resume_after, int) or isinstance(resume_after, bool)):
-            raise SignalError("bad_frame", "resume_after must be an integer or null", field="resume_after", close_code=4000)
+        if resume_after is not None and (
+            not isinstance(resume_after, int) or isinstance(resume_after, bool)
+        ):
+            raise SignalError(
+                "bad_frame",
+                "resume_after must be an integer or null",
+                field="resume_after",
+                close_code=4000,
+            )
         conn.principal = principal
         viewer = principal.actor
         # One synchronous step: subscribe with live events held, and read the durable seq.
@@ -133,7 +150,11 @@ class Sessions:
                 "name": principal.name,
             }
         )
-        if resume_after is not None and 0 <= resume_after <= upto and upto - resume_after <= MAX_REPLAY:
+        if (
+            resume_after is not None
+            and 0 <= resume_after <= upto
+            and upto - resume_after <= MAX_REPLAY
+        ):
             # Catch-up is paced by the socket: it may be longer than the outbox holds.
             half = conn.outbox.max_frames // 2
             for rec in await hub.events_after(resume_after):
@@ -154,13 +175,19 @@ class Sessions:
     async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
         """Validate the envelope of a ``cmd`` frame and run it."""
         command_id = frame.get("id")
-        if not isinstance(command_id, str | int) or isinstance(command_id, bool) or not str(command_id):
+        if (
+            not isinstance(command_id, str | int)
+            or isinstance(command_id, bool)
+            or not str(command_id)
+        ):
             raise SignalError("bad_frame", "a command needs an id (string or integer)", field="id")
         if len(str(command_id)) > 128:
             raise SignalError("invalid_args", "command id longer than 128 characters", field="id")
         principal: Principal = conn.principal
         hub = self.hubs[principal.conference]
-        return await hub.execute(principal.actor, command_id, frame.get("name"), frame.get("args", {}))
+        return await hub.execute(
+            principal.actor, command_id, frame.get("name"), frame.get("args", {})
+        )
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         """Frames other than hello, cmd and pong: handed to the link and media parts."""

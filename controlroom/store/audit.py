@@ -13,20 +13,30 @@ from controlroom.store.chain import Record, Verification, verify
 
 def _records(db: sqlite3.Connection, conference: str) -> Iterator[Record]:
     rows = db.execute(
-        "SELECT seq, at, name, actor, data, prev_hash, hash FROM events WHERE conference=? ORDER BY seq",
+        "SELECT seq, at, name, actor, data, prev_hash, hash FROM events"
+        " WHERE conference=? ORDER BY seq",
         (conference,),
     )
     for seq, at, name, actor, data, prev_hash, hash_ in rows:
-        yield Record(Event(seq, at, name, Actor.from_wire(json.loads(actor)), json.loads(data)), prev_hash, hash_)
+        yield Record(
+            Event(seq, at, name, Actor.from_wire(json.loads(actor)), json.loads(data)),
+            prev_hash,
+            hash_,
+        )
 
 
 def verify_data_dir(data_dir: Path, conference: str | None = None) -> dict[str, Verification]:
     """Verify every conference's chain (or one); read-only, streaming."""
     db = sqlite3.connect(f"file:{data_dir / 'events.db'}?mode=ro", uri=True)
     try:
-        names = [conference] if conference else [
-            r[0] for r in db.execute("SELECT DISTINCT conference FROM events ORDER BY conference")
-        ]
+        names = (
+            [conference]
+            if conference
+            else [
+                r[0]
+                for r in db.execute("SELECT DISTINCT conference FROM events ORDER BY conference")
+            ]
+        )
         return {name: verify(name, _records(db, name)) for name in names}
     finally:
         db.close()

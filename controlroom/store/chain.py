@@ -80,13 +80,27 @@ def verify(conference: str, records: Iterable[Record]) -> Verification:
         seq = rec.event.seq
         first = seq if first is None else first
         if seq != expected_seq:
-            return Verification(False, count, first, last, seq, f"seq {seq} where {expected_seq} was expected")
+            return Verification(
+                False, count, first, last, seq, f"seq {seq} where {expected_seq} was expected"
+            )
         if rec.prev_hash != prev:
             return Verification(
-                False, count, first, last, seq, f"event {seq} does not point at the hash of event {seq - 1}"
+                False,
+                count,
+                first,
+                last,
+                seq,
+                f"event {seq} does not point at the hash of event {seq - 1}",
             )
         if link_hash(prev, conference, rec.event) != rec.hash:
-            return Verification(False, count, first, last, seq, f"event {seq} was altered: its hash does not match its content")
+            return Verification(
+                False,
+                count,
+                first,
+                last,
+                seq,
+                f"event {seq} was altered: its hash does not match its content",
+            )
         prev = rec.hash
         last = seq
         expected_seq += 1

@@ -28,13 +28,22 @@ def ok(answer):
 async def test_site_commands_checkin_status_and_fault_cycle(consoles):
     """A site checks in, reports status and a fault; the operator runs the fault to confirmation."""
     op, hni = consoles["operator"], consoles["hni"]
-    ok(await hni.cmd("site.checkin", {"technician": "Nguyễn Văn An", "phone": "0912 345 678", "delegates": 40}))
+    ok(
+        await hni.cmd(
+            "site.checkin",
+            {"technician": "Nguyễn Văn An", "phone": "0912 345 678", "delegates": 40},
+        )
+    )
     e = await op.event("site.checked_in", site="HNI")
     assert e["data"]["technician"] == "Nguyễn Văn An" and e["actor"]["account"] == "site-hni"
     ok(await hni.cmd("site.status", {"audio": "ok", "video": "fail", "note": "Camera chính hỏng"}))
     await op.event("site.status", site="HNI", video="fail")
 
-    fault = ok(await hni.cmd("fault.report", {"category": "video", "severity": "major", "description": "Mất hình"}))
+    fault = ok(
+        await hni.cmd(
+            "fault.report", {"category": "video", "severity": "major", "description": "Mất hình"}
+        )
+    )
     fid = fault["result"]["fault_id"]
     await op.event("fault.reported", fault_id=fid, site="HNI")
     ok(await op.cmd("fault.ack", {"fault_id": fid, "note": "Đã nhận"}))
@@ -56,8 +65,17 @@ async def test_site_commands_checkin_status_and_fault_cycle(consoles):
 async def test_operator_reports_for_a_site_and_sees_state_refusals(consoles):
     """The operator may report for a site; acting on a fault in the wrong state is a conflict."""
     op = consoles["operator"]
-    fid = ok(await op.cmd("fault.report", {"site": "HCM", "category": "network", "severity": "critical",
-                                           "description": "Mất kết nối"}))["result"]["fault_id"]
+    fid = ok(
+        await op.cmd(
+            "fault.report",
+            {
+                "site": "HCM",
+                "category": "network",
+                "severity": "critical",
+                "description": "Mất kết nối",
+            },
+        )
+    )["result"]["fault_id"]
     await consoles["hcm"].event("fault.reported", fault_id=fid)
     ok(await op.cmd("fault.ack", {"fault_id": fid}))
     again = await op.cmd("fault.ack", {"fault_id": fid})
@@ -68,14 +86,42 @@ async def test_operator_reports_for_a_site_and_sees_state_refusals(consoles):
 
 async def test_speaking_queue_full_cycle(consoles):
     """Request, approve, move, grant, extend, end; reject and withdraw; add by the assistant."""
-    asst, hni, hcm, chair = consoles["assistant"], consoles["hni"], consoles["hcm"], consoles["chair"]
-    r1 = ok(await hni.cmd("speak.request", {"speaker": "Lê Thị Hoa", "title": "Phó Chủ tịch UBND",
-                                           "topic": "Chuyển đổi số", "kind": "speech"}))["result"]["request_id"]
+    asst, hni, hcm, chair = (
+        consoles["assistant"],
+        consoles["hni"],
+        consoles["hcm"],
+        consoles["chair"],
+    )
+    r1 = ok(
+        await hni.cmd(
+            "speak.request",
+            {
+                "speaker": "Lê Thị Hoa",
+                "title": "Phó Chủ tịch UBND",
+                "topic": "Chuyển đổi số",
+                "kind": "speech",
+            },
+        )
+    )["result"]["request_id"]
     await asst.event("speak.requested", request_id=r1)
-    r2 = ok(await hcm.cmd("speak.request", {"speaker": "Phạm Minh", "title": "Giám đốc Sở",
-                                           "topic": "Hạ tầng", "kind": "comment"}))["result"]["request_id"]
-    r3 = ok(await asst.cmd("speak.add", {"site": "DNG", "speaker": "Võ Văn Tâm", "title": "Chủ tịch",
-                                        "topic": "Du lịch", "kind": "question"}))["result"]["request_id"]
+    r2 = ok(
+        await hcm.cmd(
+            "speak.request",
+            {"speaker": "Phạm Minh", "title": "Giám đốc Sở", "topic": "Hạ tầng", "kind": "comment"},
+        )
+    )["result"]["request_id"]
+    r3 = ok(
+        await asst.cmd(
+            "speak.add",
+            {
+                "site": "DNG",
+                "speaker": "Võ Văn Tâm",
+                "title": "Chủ tịch",
+                "topic": "Du lịch",
+                "kind": "question",
+            },
+        )
+    )["result"]["request_id"]
     ok(await asst.cmd("speak.approve", {"request_id": r1}))
     ok(await asst.cmd("speak.approve", {"request_id": r2, "position": 1}))
     await hni.event("speak.approved", request_id=r1)
@@ -96,8 +142,15 @@ async def test_speaking_queue_full_cycle(consoles):
     ok(await asst.cmd("speak.reject", {"request_id": r3, "reason": "Hết thời gian"}))
     ok(await hcm.cmd("speak.withdraw", {"request_id": r2}))
     await asst.event("speak.withdrawn", request_id=r2)
-    dup = ok(await hni.cmd("speak.request", {"speaker": "Đỗ An", "title": "Trưởng ban", "topic": "X", "kind": "speech"}))
-    again = await hni.cmd("speak.request", {"speaker": "  đỗ an ", "title": "T", "topic": "Y", "kind": "speech"})
+    dup = ok(
+        await hni.cmd(
+            "speak.request",
+            {"speaker": "Đỗ An", "title": "Trưởng ban", "topic": "X", "kind": "speech"},
+        )
+    )
+    again = await hni.cmd(
+        "speak.request", {"speaker": "  đỗ an ", "title": "T", "topic": "Y", "kind": "speech"}
+    )
     assert dup["type"] == "ack" and again["code"] == "conflict"
 
 
@@ -130,12 +183,18 @@ async def test_error_codes_over_websocket(consoles):
     """unknown_command, invalid_args with field, forbidden, not_found, conflict."""
     op, hni, asst = consoles["operator"], consoles["hni"], consoles["assistant"]
     assert (await op.cmd("fault.explode", {}))["code"] == "unknown_command"
-    bad = await hni.cmd("fault.report", {"category": "smell", "severity": "major", "description": "x"})
+    bad = await hni.cmd(
+        "fault.report", {"category": "smell", "severity": "major", "description": "x"}
+    )
     assert (bad["code"], bad["field"]) == ("invalid_args", "args.category")
-    long = await hni.cmd("speak.request", {"speaker": "A" * 201, "title": "t", "topic": "t", "kind": "speech"})
+    long = await hni.cmd(
+        "speak.request", {"speaker": "A" * 201, "title": "t", "topic": "t", "kind": "speech"}
+    )
     assert (long["code"], long["field"]) == ("invalid_args", "args.speaker")
     assert (await hni.cmd("fault.ack", {"fault_id": "F0001"}))["code"] == "forbidden"
-    assert (await asst.cmd("fault.resolve", {"fault_id": "F1", "resolution": "x"}))["code"] == "forbidden"
+    assert (await asst.cmd("fault.resolve", {"fault_id": "F1", "resolution": "x"}))[
+        "code"
+    ] == "forbidden"
     assert (await consoles["chair"].cmd("speak.end", {"request_id": "R1"}))["code"] == "forbidden"
     other = await hni.cmd("site.checkin", {"site": "HCM", "technician": "x", "phone": "1"})
     assert other["code"] == "forbidden"

@@ -23,9 +23,22 @@ def free_port() -> int:
 
 async def start_hub(data, port) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "controlroom.cli", "serve", "--config", str(DEMO), "--data", str(data),
-         "--port", str(port), "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "controlroom.cli",
+            "serve",
+            "--config",
+            str(DEMO),
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     async with httpx.AsyncClient() as http, asyncio.timeout(timeout(20)):
         while True:
@@ -61,8 +74,11 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
             i += 1
             cid = f"{user}-{i}"
             try:
-                answer = await client.cmd("fault.report", {"category": "audio", "severity": "minor",
-                                                           "description": f"{cid}"}, id=cid)
+                answer = await client.cmd(
+                    "fault.report",
+                    {"category": "audio", "severity": "minor", "description": f"{cid}"},
+                    id=cid,
+                )
             except (ConnectionError, TimeoutError):
                 return
             if answer["type"] == "ack":
@@ -82,8 +98,12 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
     proc = await start_hub(data, port)
     try:
         op = await login(url, "operator")
-        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {op}"}) as http:
-            events = (await http.get("/api/conferences/demo/events?after=0&limit=10000")).json()["events"]
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {op}"}
+        ) as http:
+            events = (await http.get("/api/conferences/demo/events?after=0&limit=10000")).json()[
+                "events"
+            ]
         by_seq = {e["seq"]: e for e in events}
         for (user, cid), answer in acked.items():
             event = by_seq[answer["seq"]]
@@ -92,11 +112,20 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
         sample = list(acked.items())[:: max(1, len(acked) // 20)]
         for (user, cid), answer in sample:
             again = await Client.connect(ws_url, await login(url, user))
-            assert await again.cmd("fault.report", {"category": "audio", "severity": "minor",
-                                                    "description": cid}, id=cid) == answer
+            assert (
+                await again.cmd(
+                    "fault.report",
+                    {"category": "audio", "severity": "minor", "description": cid},
+                    id=cid,
+                )
+                == answer
+            )
             await again.close()
-        audit = subprocess.run([sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(data)],
-                               capture_output=True, text=True)
+        audit = subprocess.run(
+            [sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(data)],
+            capture_output=True,
+            text=True,
+        )
         assert audit.returncode == 0, audit.stdout + audit.stderr
         assert "OK" in audit.stdout
     finally:

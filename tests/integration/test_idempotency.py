@@ -16,8 +16,11 @@ async def test_repeat_over_websocket_and_http_returns_the_same_ack(hub):
     second = await site.cmd("fault.report", args, id="same-id")
     assert first == second and hub.hub.durable_seq == 1
     async with httpx.AsyncClient(base_url=hub.url) as http:
-        r = await http.post("/api/conferences/demo/commands", headers={"Authorization": f"Bearer {token}"},
-                            json={"id": "same-id", "name": "fault.report", "args": args})
+        r = await http.post(
+            "/api/conferences/demo/commands",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"id": "same-id", "name": "fault.report", "args": args},
+        )
     assert r.json() == first
     assert hub.hub.durable_seq == 1
 
@@ -32,7 +35,7 @@ async def test_the_same_id_from_another_account_is_a_new_command(hub):
 
 
 async def test_errors_are_remembered_too(hub):
-    """A refused command repeated with the same id gets the same refusal even if it could now pass."""
+    """A refused command repeated with its id gets the same refusal, even if it could now pass."""
     op = await Client.connect(hub.ws_url, await hub.login("operator"))
     first = await op.cmd("agenda.finish", {}, id="fin")
     assert first["code"] == "conflict"
@@ -46,11 +49,20 @@ async def test_repeat_after_restart_returns_the_stored_answer(tmp_path):
     async with running_hub(DEMO, data) as h:
         token = await h.login("site-hue")
         site = await Client.connect(h.ws_url, token)
-        first = await site.cmd("speak.request", {"speaker": "Hồ Xuân", "title": "Chủ tịch",
-                                                 "topic": "Di sản", "kind": "speech"}, id="again")
+        first = await site.cmd(
+            "speak.request",
+            {"speaker": "Hồ Xuân", "title": "Chủ tịch", "topic": "Di sản", "kind": "speech"},
+            id="again",
+        )
         await site.close()
     async with running_hub(DEMO, data) as h:
         site = await Client.connect(h.ws_url, token)
-        assert await site.cmd("speak.request", {"speaker": "Hồ Xuân", "title": "Chủ tịch",
-                                                "topic": "Di sản", "kind": "speech"}, id="again") == first
+        assert (
+            await site.cmd(
+                "speak.request",
+                {"speaker": "Hồ Xuân", "title": "Chủ tịch", "topic": "Di sản", "kind": "speech"},
+                id="again",
+            )
+            == first
+        )
         assert h.hub.durable_seq == 1

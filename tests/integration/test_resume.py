@@ -17,7 +17,9 @@ async def test_resume_replays_exactly_the_missed_events(hub):
     await watcher.close()
 
     for i in range(30):
-        await site.cmd("fault.report", {"category": "audio", "severity": "minor", "description": f"lỗi {i}"})
+        await site.cmd(
+            "fault.report", {"category": "audio", "severity": "minor", "description": f"lỗi {i}"}
+        )
     resumed = await Client.connect(hub.ws_url, op_token, codec="msgpack", resume_after=seen)
     assert resumed.snapshot is None
     assert resumed.synced["seq"] == 35
@@ -30,7 +32,10 @@ async def test_resume_replays_exactly_the_missed_events(hub):
 async def test_resume_under_concurrent_load_has_no_gap_or_duplicate(hub):
     """Events committed while a session resumes arrive once each, in seq order."""
     op_token = await hub.login("operator")
-    sites = [await Client.connect(hub.ws_url, await hub.login(f"site-{c}")) for c in ("hni", "hcm", "dng", "hue")]
+    sites = [
+        await Client.connect(hub.ws_url, await hub.login(f"site-{c}"))
+        for c in ("hni", "hcm", "dng", "hue")
+    ]
 
     async def load(client, n):
         for i in range(n):
@@ -65,7 +70,13 @@ async def test_site_resume_skips_what_it_may_not_see(hub):
     hni = await Client.connect(hub.ws_url, await hub.login("site-hni"))
     op = await Client.connect(hub.ws_url, await hub.login("operator"))
     await hni.cmd("fault.report", {"category": "audio", "severity": "minor", "description": "x"})
-    await op.cmd("fault.report", {"site": "HCM", "category": "video", "severity": "minor", "description": "y"})
+    await op.cmd(
+        "fault.report",
+        {"site": "HCM", "category": "video", "severity": "minor", "description": "y"},
+    )
     await op.cmd("conference.phase", {"phase": "live"})
     hcm = await Client.connect(hub.ws_url, token, resume_after=0)
-    assert [(e["name"], e["seq"]) for e in hcm.events] == [("fault.reported", 2), ("conference.phase", 3)]
+    assert [(e["name"], e["seq"]) for e in hcm.events] == [
+        ("fault.reported", 2),
+        ("conference.phase", 3),
+    ]

@@ -23,7 +23,12 @@ async def test_hello_gets_welcome_snapshot_synced(hub, codec):
     kinds = [f["type"] for f in client.frames if f["type"] != "ping"]
     assert kinds[:3] == ["welcome", "snapshot", "synced"]
     w = client.welcome
-    assert (w["account"], w["role"], w["site"], w["conference"]) == ("operator", "operator", None, "demo")
+    assert (w["account"], w["role"], w["site"], w["conference"]) == (
+        "operator",
+        "operator",
+        None,
+        "demo",
+    )
     assert w["heartbeat_s"] == 0.5 and isinstance(w["server_time"], int)
     state = client.snapshot["state"]
     assert state["conference"]["id"] == "demo"
@@ -74,7 +79,9 @@ async def test_no_hello_closes_with_4001(tmp_path):
 async def test_commands_before_hello_are_refused(hub):
     """A cmd before hello gets `unauthenticated` and no effect."""
     client = await Client.connect(hub.ws_url, None, hello=False)
-    await client.send({"type": "cmd", "id": "x", "name": "conference.phase", "args": {"phase": "live"}})
+    await client.send(
+        {"type": "cmd", "id": "x", "name": "conference.phase", "args": {"phase": "live"}}
+    )
     err = await client.wait_for(lambda f: f["type"] == "error")
     assert err["code"] == "unauthenticated" and err["id"] == "x"
     assert hub.hub.durable_seq == 0
@@ -110,7 +117,9 @@ async def test_unknown_frame_type_is_bad_frame(hub):
 async def test_oversized_frame_closes_1009(hub):
     """A frame over 64 KiB closes the connection with 1009."""
     client = await Client.connect(hub.ws_url, await hub.login("operator"))
-    await client.send({"type": "cmd", "id": "big", "name": "fault.note", "args": {"text": "x" * 70_000}})
+    await client.send(
+        {"type": "cmd", "id": "big", "name": "fault.note", "args": {"text": "x" * 70_000}}
+    )
     assert await client.wait_closed() == 1009
 
 
@@ -118,8 +127,14 @@ async def test_rate_limit_answers_rate_limited_without_disconnecting(hub):
     """A burst past the per-session rate gets rate_limited errors; the session stays open."""
     client = await Client.connect(hub.ws_url, await hub.login("site-hni"))
     for i in range(60):
-        await client.send({"type": "cmd", "id": f"r{i}", "name": "site.status",
-                           "args": {"audio": "ok", "video": "ok", "note": str(i)}})
+        await client.send(
+            {
+                "type": "cmd",
+                "id": f"r{i}",
+                "name": "site.status",
+                "args": {"audio": "ok", "video": "ok", "note": str(i)},
+            }
+        )
     answers = [await client.wait_for(lambda f, i=i: f.get("id") == f"r{i}") for i in range(60)]
     codes = [a.get("code") for a in answers if a["type"] == "error"]
     assert codes and set(codes) == {"rate_limited"}
@@ -142,7 +157,9 @@ async def test_foreign_origin_is_refused_and_own_origin_accepted(hub):
 async def test_http_routes_login_conferences_snapshot_events_health(hub):
     """Login, conferences, snapshot, events and healthz answer as PROTOCOL.md says."""
     async with httpx.AsyncClient(base_url=hub.url) as http:
-        assert (await http.post("/api/login", json={"username": "operator", "password": "x"})).status_code == 401
+        assert (
+            await http.post("/api/login", json={"username": "operator", "password": "x"})
+        ).status_code == 401
         assert (await http.get("/api/conferences")).status_code == 401
         r = await http.post("/api/login", json={"username": "site-hue", "password": "demo"})
         body = r.json()
@@ -152,12 +169,17 @@ async def test_http_routes_login_conferences_snapshot_events_health(hub):
         assert confs[0]["id"] == "demo" and confs[0]["phase"] == "planned"
         snap = (await http.get("/api/conferences/demo/snapshot", headers=auth)).json()
         assert list(snap["state"]["sites"]) == ["HUE"]
-        cmd = {"id": "h1", "name": "fault.report",
-               "args": {"category": "video", "severity": "minor", "description": "Hình bị giật"}}
+        cmd = {
+            "id": "h1",
+            "name": "fault.report",
+            "args": {"category": "video", "severity": "minor", "description": "Hình bị giật"},
+        }
         ack = (await http.post("/api/conferences/demo/commands", json=cmd, headers=auth)).json()
         assert ack["type"] == "ack" and ack["result"]["fault_id"]
         events = (await http.get("/api/conferences/demo/events?after=0", headers=auth)).json()
-        assert [e["name"] for e in events["events"]] == ["fault.reported"] and events["seq"] == ack["seq"]
+        assert [e["name"] for e in events["events"]] == ["fault.reported"] and events["seq"] == ack[
+            "seq"
+        ]
         assert (await http.get("/api/conferences/nope/snapshot", headers=auth)).status_code == 404
         assert (await http.get("/healthz")).status_code == 200
 
@@ -168,14 +190,24 @@ async def test_http_command_errors_map_to_statuses(hub):
     site = {"Authorization": f"Bearer {await hub.login('site-hni')}"}
     url = "/api/conferences/demo/commands"
     async with httpx.AsyncClient(base_url=hub.url) as http:
+
         async def post(body, headers):
             return await http.post(url, json=body, headers=headers)
+
         assert (await post({"id": 1, "name": "agenda.advance"}, {})).status_code == 401
-        assert (await post({"id": 2, "name": "agenda.advance", "args": {}}, site)).status_code == 403
-        assert (await post({"id": 3, "name": "fault.ack", "args": {"fault_id": "F9999"}}, op)).status_code == 404
+        assert (
+            await post({"id": 2, "name": "agenda.advance", "args": {}}, site)
+        ).status_code == 403
+        assert (
+            await post({"id": 3, "name": "fault.ack", "args": {"fault_id": "F9999"}}, op)
+        ).status_code == 404
         assert (await post({"id": 4, "name": "agenda.finish", "args": {}}, op)).status_code == 409
-        assert (await post({"id": 5, "name": "fault.report", "args": {"site": "HNI"}}, op)).status_code == 422
+        assert (
+            await post({"id": 5, "name": "fault.report", "args": {"site": "HNI"}}, op)
+        ).status_code == 422
         assert (await post({"id": 6, "name": "no.such", "args": {}}, op)).status_code == 400
-        big = await http.post(url, content=b'{"id":7,"name":"x","args":{"t":"' + b"x" * 70_000 + b'"}}', headers=op)
+        big = await http.post(
+            url, content=b'{"id":7,"name":"x","args":{"t":"' + b"x" * 70_000 + b'"}}', headers=op
+        )
         assert big.status_code == 413 and big.json()["code"] == "too_large"
         assert (await http.post(url, content=b"{oops", headers=op)).status_code == 400

@@ -9,10 +9,17 @@ async def test_sites_see_only_their_own_faults_and_requests(hub):
     asst = await Client.connect(hub.ws_url, await hub.login("assistant"))
     hni = await Client.connect(hub.ws_url, await hub.login("site-hni"))
     hcm = await Client.connect(hub.ws_url, await hub.login("site-hcm"), codec="msgpack")
-    fid = (await hni.cmd("fault.report", {"category": "audio", "severity": "major",
-                                          "description": "Mất tiếng"}))["result"]["fault_id"]
-    rid = (await hni.cmd("speak.request", {"speaker": "Lê Hoa", "title": "Phó Chủ tịch",
-                                           "topic": "Y tế", "kind": "speech"}))["result"]["request_id"]
+    fid = (
+        await hni.cmd(
+            "fault.report", {"category": "audio", "severity": "major", "description": "Mất tiếng"}
+        )
+    )["result"]["fault_id"]
+    rid = (
+        await hni.cmd(
+            "speak.request",
+            {"speaker": "Lê Hoa", "title": "Phó Chủ tịch", "topic": "Y tế", "kind": "speech"},
+        )
+    )["result"]["request_id"]
     await op.event("fault.reported", fault_id=fid)
     await asst.event("speak.requested", request_id=rid)
     grant = await asst.cmd("speak.grant", {"request_id": rid, "limit_s": 120})
@@ -23,7 +30,9 @@ async def test_sites_see_only_their_own_faults_and_requests(hub):
     hcm_names = [e["name"] for e in hcm.events]
     assert "fault.reported" not in hcm_names and "speak.requested" not in hcm_names
     assert "speak.granted" in hcm_names  # the public floor
-    assert all(e["data"].get("site") in (None, "HCM") or e["name"] == "speak.granted" for e in hcm.events)
+    assert all(
+        e["data"].get("site") in (None, "HCM") or e["name"] == "speak.granted" for e in hcm.events
+    )
     await asst.event("conference.phase", phase="rehearsal")
     assert not [e for e in asst.events if e["name"].startswith("fault.")]
     # Snapshots obey the same rules.
@@ -42,8 +51,11 @@ async def test_site_cannot_touch_another_sites_fault(hub):
     hni = await Client.connect(hub.ws_url, await hub.login("site-hni"))
     hcm = await Client.connect(hub.ws_url, await hub.login("site-hcm"))
     op = await Client.connect(hub.ws_url, await hub.login("operator"))
-    fid = (await hni.cmd("fault.report", {"category": "audio", "severity": "minor",
-                                          "description": "Tiếng bị rè"}))["result"]["fault_id"]
+    fid = (
+        await hni.cmd(
+            "fault.report", {"category": "audio", "severity": "minor", "description": "Tiếng bị rè"}
+        )
+    )["result"]["fault_id"]
     await op.cmd("fault.resolve", {"fault_id": fid, "resolution": "Đã chỉnh mic"})
     assert (await hcm.cmd("fault.confirm", {"fault_id": fid}))["code"] == "not_found"
     assert (await hcm.cmd("speak.withdraw", {"request_id": "R0001"}))["code"] == "not_found"

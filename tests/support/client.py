@@ -49,12 +49,19 @@ class Client:
         **kwargs: Any,
     ) -> Client:
         """Open a session and (by default) say hello and wait until synced."""
-        ws = await connect(ws_url, subprotocols=[f"controlroom.v1.{codec}"], compression=None, **kwargs)
+        ws = await connect(
+            ws_url, subprotocols=[f"controlroom.v1.{codec}"], compression=None, **kwargs
+        )
         client = cls(ws, codec)
         if hello:
             await client.send(
-                {"type": "hello", "token": token, "conference": conference,
-                 "resume_after": resume_after, "client": "tests/1"}
+                {
+                    "type": "hello",
+                    "token": token,
+                    "conference": conference,
+                    "resume_after": resume_after,
+                    "client": "tests/1",
+                }
             )
             await client.wait_for(lambda f: f["type"] in ("synced", "error"))
         return client
@@ -114,12 +121,17 @@ class Client:
     async def event(self, name: str, seconds: float = 5.0, **match: Any) -> dict[str, Any]:
         """Wait for an event by name whose data contains ``match``."""
         return await self.wait_for(
-            lambda f: f["type"] == "event" and f["name"] == name
-            and all(f["data"].get(k) == v for k, v in match.items()),
+            lambda f: (
+                f["type"] == "event"
+                and f["name"] == name
+                and all(f["data"].get(k) == v for k, v in match.items())
+            ),
             seconds,
         )
 
-    async def cmd(self, name: str, args: dict[str, Any] | None = None, id: Any = None) -> dict[str, Any]:
+    async def cmd(
+        self, name: str, args: dict[str, Any] | None = None, id: Any = None
+    ) -> dict[str, Any]:
         """Send a command and wait for its answer."""
         command_id = id if id is not None else f"c{next(_ids)}"
         start = len(self.frames)

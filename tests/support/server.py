@@ -38,7 +38,9 @@ class RunningHub:
 
 
 @contextlib.asynccontextmanager
-async def running_hub(config_dir: Path, data_dir: Path, **options: Any) -> AsyncIterator[RunningHub]:
+async def running_hub(
+    config_dir: Path, data_dir: Path, **options: Any
+) -> AsyncIterator[RunningHub]:
     """Start a hub on an ephemeral port; stop it (and wait for it) afterwards."""
     runtime = build_runtime(Options(config_dirs=[config_dir], data_dir=data_dir, **options))
     app = create_app(runtime)

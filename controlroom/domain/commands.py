@@ -1,0 +1,388 @@
+"""Commands: what an actor asks for, validated once at the edge.
+
+Each wire command of PROTOCOL.md ("Commands of version 1") is a frozen pydantic
+model (``extra="forbid"``, strict types) registered in :data:`COMMANDS` with the
+roles that may issue it (``admin`` may issue every command; ``chair`` none).
+:func:`parse_command` turns ``(name, args, actor)`` into one of these models or
+raises:
+
+- :class:`UnknownCommand` for a name not in :data:`COMMANDS`;
+- :class:`Forbidden` when the actor's role may not issue it, or when a ``site``
+  actor names another site;
+- :class:`InvalidArgs` with ``field`` = ``"args." + the dotted pydantic location``
+  (``"args.speaker"``, ``"args.sites.2"``); ``"args"`` when args is not a map.
+
+Text is stripped; names, titles, speaker, technician, phone and assignee are at
+most 200 characters, descriptions, notes, reasons and texts at most 2000; a
+required text must not be empty after stripping.
+
+Commands that concern one site (``site.checkin``, ``site.status``, ``fault.report``,
+``speak.request``) carry ``site``: a ``site`` actor's own site is filled in, and
+an explicit other site is Forbidden; any other actor must pass ``site``.
+
+:class:`Tick` (timers) and :class:`LinkChange` (the link monitor) are issued by
+``SYSTEM`` only and are never parsed from the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .errors import Forbidden, InvalidArgs, UnknownCommand
+from .model import LINK_STATES, PHASES, Actor
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Health = Literal["ok", "fail", "unknown"]
+Category = Literal["audio", "video", "network", "equipment", "power", "other"]
+Severity = Literal["critical", "major", "minor"]
+Kind = Literal["speech", "comment", "question"]
+Phase = Literal["planned", "rehearsal", "live", "ended"]
+LinkState = Literal["unknown", "online", "degraded", "offline"]
+
+assert set(PHASES) == {"planned", "rehearsal", "live", "ended"}
+assert set(LINK_STATES) == {"unknown", "online", "degraded", "offline"}
+
+
+class Command(BaseModel):
+    """Base of every command; ``name`` is the protocol name (``"speak.grant"``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    name: ClassVar[str] = ""
+
+
+class SiteCommand(Command):
+    """A command about one site; ``site`` is filled in from a ``site`` actor."""
+
+    site: Ident | None = None
+
+
+# --- sites -----------------------------------------------------------------------------------
+
+
+class CheckIn(SiteCommand):
+    """``site.checkin``: the site's technician reports present (and the roll call)."""
+
+    name: ClassVar[str] = "site.checkin"
+    technician: Name
+    phone: Name
+    delegates: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+
+
+class ReportStatus(SiteCommand):
+    """``site.status``: the site's own view of its audio and video."""
+
+    name: ClassVar[str] = "site.status"
+    audio: Health
+    video: Health
+    note: OptText = ""
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+class ReportFault(SiteCommand):
+    """``fault.report``: open a fault for a site."""
+
+    name: ClassVar[str] = "fault.report"
+    category: Category
+    severity: Severity
+    description: Text
+
+
+class AckFault(Command):
+    """``fault.ack``: the centre has seen the fault."""
+
+    name: ClassVar[str] = "fault.ack"
+    fault_id: Ident
+    note: OptText = ""
+
+
+class AssignFault(Command):
+    """``fault.assign``: name who works on the fault."""
+
+    name: ClassVar[str] = "fault.assign"
+    fault_id: Ident
+    assignee: Name
+
+
+class NoteFault(Command):
+    """``fault.note``: add a note to the fault's record."""
+
+    name: ClassVar[str] = "fault.note"
+    fault_id: Ident
+    text: Text
+
+
+class ResolveFault(Command):
+    """``fault.resolve``: the centre says the fault is fixed."""
+
+    name: ClassVar[str] = "fault.resolve"
+    fault_id: Ident
+    resolution: Text
+
+
+class ConfirmFault(Command):
+    """``fault.confirm``: the site agrees its fault is fixed."""
+
+    name: ClassVar[str] = "fault.confirm"
+    fault_id: Ident
+
+
+class ReopenFault(Command):
+    """``fault.reopen``: the site says its resolved fault is not fixed."""
+
+    name: ClassVar[str] = "fault.reopen"
+    fault_id: Ident
+    note: Text
+
+
+# --- speaking --------------------------------------------------------------------------------
+
+
+class RequestSpeak(SiteCommand):
+    """``speak.request``: a site registers a speaker."""
+
+    name: ClassVar[str] = "speak.request"
+    speaker: Name
+    title: Name
+    topic: Text
+    kind: Kind
+    agenda_item: Ident | None = None
+
+
+class WithdrawSpeak(Command):
+    """``speak.withdraw``: a site takes back its own request."""
+
+    name: ClassVar[str] = "speak.withdraw"
+    request_id: Ident
+
+
+class ApproveSpeak(Command):
+    """``speak.approve``: put a request in the queue (1 = next; default: the end)."""
+
+    name: ClassVar[str] = "speak.approve"
+    request_id: Ident
+    position: Annotated[int, Field(ge=1)] | None = None
+
+
+class RejectSpeak(Command):
+    """``speak.reject``: refuse a request, with a reason."""
+
+    name: ClassVar[str] = "speak.reject"
+    request_id: Ident
+    reason: Text
+
+
+class MoveSpeak(Command):
+    """``speak.move``: change an approved request's place in the queue."""
+
+    name: ClassVar[str] = "speak.move"
+    request_id: Ident
+    position: Annotated[int, Field(ge=1)]
+
+
+class GrantFloor(Command):
+    """``speak.grant``: give the floor, with a time limit in seconds."""
+
+    name: ClassVar[str] = "speak.grant"
+    request_id: Ident
+    limit_s: Annotated[int, Field(ge=10, le=7200)] | None = None
+
+
+class ExtendFloor(Command):
+    """``speak.extend``: add seconds to the current speaker's limit."""
+
+    name: ClassVar[str] = "speak.extend"
+    request_id: Ident
+    add_s: Annotated[int, Field(ge=1, le=3600)]
+
+
+class EndFloor(Command):
+    """``speak.end``: the speaker leaves the floor."""
+
+    name: ClassVar[str] = "speak.end"
+    request_id: Ident
+
+
+class AddSpeaker(Command):
+    """``speak.add``: the assistant registers and approves a speaker for a site."""
+
+    name: ClassVar[str] = "speak.add"
+    site: Ident
+    speaker: Name
+    title: Name
+    topic: Text
+    kind: Kind
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+
+class StartAgendaItem(Command):
+    """``agenda.start``: the run-script jumps to an item."""
+
+    name: ClassVar[str] = "agenda.start"
+    item_id: Ident
+
+
+class AdvanceAgenda(Command):
+    """``agenda.advance``: finish the current item and start the next."""
+
+    name: ClassVar[str] = "agenda.advance"
+
+
+class FinishAgenda(Command):
+    """``agenda.finish``: finish the current item."""
+
+    name: ClassVar[str] = "agenda.finish"
+
+
+# --- test calls and conference ---------------------------------------------------------------
+
+
+class StartTestCall(Command):
+    """``testcall.start``: call one site (run by the service's media runner)."""
+
+    name: ClassVar[str] = "testcall.start"
+    site: Ident
+
+
+class StartCampaign(Command):
+    """``testcall.campaign``: call all (or some) sites with bounded concurrency."""
+
+    name: ClassVar[str] = "testcall.campaign"
+    sites: Annotated[list[Ident], Field(max_length=10_000)] | None = None
+    concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
+
+
+class CancelTestCall(Command):
+    """``testcall.cancel``: stop one call, or every running call."""
+
+    name: ClassVar[str] = "testcall.cancel"
+    call: Ident | None = None
+
+
+class SetPhase(Command):
+    """``conference.phase``: move the conference to another phase."""
+
+    name: ClassVar[str] = "conference.phase"
+    phase: Phase
+
+
+# --- the hub's own commands (never from the wire) --------------------------------------------
+
+
+class Tick(Command):
+    """The clock: emit every timer event due at ``now`` (SYSTEM only)."""
+
+    name: ClassVar[str] = "tick"
+
+
+class LinkChange(Command):
+    """The link monitor saw a site's link state change (SYSTEM only).
+
+    ``decide`` emits ``link.changed`` and, when the site goes ``offline`` while the
+    conference is ``live``, a ``network`` fault unless the site has one open already.
+    """
+
+    name: ClassVar[str] = "link.change"
+    site: Ident
+    to: LinkState
+    reason: OptText = ""
+    rtt_ms: float | None = None
+    loss_pct: float | None = None
+    jitter_ms: float | None = None
+    flapping: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A wire command: its model and the roles that may issue it."""
+
+    model: type[Command]
+    roles: frozenset[str]
+
+
+def _spec(model: type[Command], *roles: str) -> tuple[str, CommandSpec]:
+    return model.name, CommandSpec(model, frozenset((*roles, "admin")))
+
+
+COMMANDS: dict[str, CommandSpec] = dict(
+    [
+        _spec(CheckIn, "site"),
+        _spec(ReportStatus, "site"),
+        _spec(ReportFault, "site", "operator"),
+        _spec(ConfirmFault, "site"),
+        _spec(ReopenFault, "site"),
+        _spec(RequestSpeak, "site"),
+        _spec(WithdrawSpeak, "site"),
+        _spec(AckFault, "operator"),
+        _spec(AssignFault, "operator"),
+        _spec(NoteFault, "operator"),
+        _spec(ResolveFault, "operator"),
+        _spec(StartAgendaItem, "operator"),
+        _spec(AdvanceAgenda, "operator"),
+        _spec(FinishAgenda, "operator"),
+        _spec(StartTestCall, "operator"),
+        _spec(StartCampaign, "operator"),
+        _spec(CancelTestCall, "operator"),
+        _spec(SetPhase, "operator"),
+        _spec(ApproveSpeak, "assistant"),
+        _spec(RejectSpeak, "assistant"),
+        _spec(MoveSpeak, "assistant"),
+        _spec(GrantFloor, "assistant"),
+        _spec(ExtendFloor, "assistant"),
+        _spec(EndFloor, "assistant"),
+        _spec(AddSpeaker, "assistant"),
+    ]
+)
+
+#: Commands only the hub itself (``SYSTEM``) issues.
+SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset({Tick, LinkChange})
+
+
+def _invalid(exc: ValidationError) -> InvalidArgs:
+    err = exc.errors()[0]
+    path = ".".join(str(part) for part in ("args", *err["loc"]))
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "this argument is not known for this command"
+    elif err["type"] == "missing":
+        msg = "this argument is required"
+    return InvalidArgs(f"Invalid argument {path}: {msg}.", field=path)
+
+
+def parse_command(name: str, args: dict[str, Any], actor: Actor) -> Command:
+    """Validate a wire command for ``actor``; raise a :class:`DomainError` if refused."""
+    spec = COMMANDS.get(name)
+    if spec is None:
+        raise UnknownCommand(f"There is no command named {name!r}.")
+    if actor.role not in spec.roles:
+        raise Forbidden(f"The {actor.role} role may not issue {name}.")
+    if not isinstance(args, dict):
+        raise InvalidArgs("The command's args must be a map.", field="args")
+    if actor.role == "site":
+        own = actor.site
+        if own is None:
+            raise Forbidden("This site account is not bound to a site.")
+        if issubclass(spec.model, SiteCommand):
+            given = args.get("site")
+            if given is not None and (not isinstance(given, str) or given.strip() != own):
+                raise Forbidden(f"Site {own} may act only for itself, not for {given!r}.")
+            args = {**args, "site": own}
+    try:
+        command = spec.model.model_validate(args)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    if isinstance(command, SiteCommand) and command.site is None:
+        raise InvalidArgs(
+            f"Invalid argument args.site: {name} needs the site it concerns.", field="args.site"
+        )
+    return command

@@ -1,0 +1,277 @@
+"""Bridge sites: check-in (the roll call), self-reported status, link state, test calls.
+
+Rules:
+
+- ``site.checkin`` marks the site present; checking in again updates technician,
+  phone and (when given) delegates, and keeps the first ``checked_in_at``.
+- ``site.status`` records the site's own view of audio and video.
+- ``link.changed`` (from the hub's link monitor, via :class:`LinkChange` or appended
+  directly) stores ``link = {state, rtt_ms, jitter_ms, loss_pct, since, flapping}``;
+  ``since`` is the event's time. A site that goes ``offline`` while the conference is
+  ``live`` gets a ``network``/``critical`` fault unless one of its faults is still open.
+- ``testcall.start|campaign|cancel`` are validated here (sites must exist) but emit
+  nothing: the service's media runner performs the calls and appends
+  ``testcall.started`` / ``testcall.result`` / ``campaign.progress`` itself.
+  ``state.testcalls[site]`` holds the latest call: ``state`` is ``running`` from
+  ``testcall.started`` and ``done`` with ``verdict``, ``metrics``, ``reasons`` from
+  ``testcall.result``.
+- An unknown site code is :class:`NotFound`. Events about unknown sites are ignored by
+  ``apply``. This module never reads the clock.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import faults
+from .commands import (
+    CancelTestCall,
+    CheckIn,
+    Command,
+    LinkChange,
+    ReportStatus,
+    StartCampaign,
+    StartTestCall,
+)
+from .errors import NotFound
+from .model import Actor, Event, NewEvent, SiteInfo
+
+if TYPE_CHECKING:
+    from .state import ConferenceState
+
+
+def _initial_link() -> dict[str, Any]:
+    return {
+        "state": "unknown",
+        "rtt_ms": None,
+        "jitter_ms": None,
+        "loss_pct": None,
+        "since": None,
+        "flapping": False,
+    }
+
+
+def _initial_status() -> dict[str, Any]:
+    return {"audio": "unknown", "video": "unknown", "note": "", "at": None}
+
+
+@dataclass(slots=True)
+class SiteState:
+    """One bridge site as the hub knows it now."""
+
+    code: str
+    name: str
+    kind: str = "site"
+    region: str = ""
+    technician: str = ""
+    phone: str = ""
+    link: dict[str, Any] = field(default_factory=_initial_link)
+    checked_in: bool = False
+    checked_in_at: int | None = None
+    delegates: int | None = None
+    status: dict[str, Any] = field(default_factory=_initial_status)
+
+    @classmethod
+    def from_info(cls, info: SiteInfo) -> SiteState:
+        """A site not yet checked in, from its configuration."""
+        return cls(info.code, info.name, info.kind, info.region, info.technician, info.phone)
+
+    def to_view(self) -> dict[str, Any]:
+        """The snapshot's map for this site."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "kind": self.kind,
+            "region": self.region,
+            "technician": self.technician,
+            "phone": self.phone,
+            "link": dict(self.link),
+            "checked_in": self.checked_in,
+            "checked_in_at": self.checked_in_at,
+            "delegates": self.delegates,
+            "status": dict(self.status),
+        }
+
+
+def require_site(state: ConferenceState, code: str) -> SiteState:
+    """The site of that code, or :class:`NotFound`."""
+    site = state.sites.get(code)
+    if site is None:
+        raise NotFound(f"There is no site with code {code!r}.", field="args.site")
+    return site
+
+
+def _site_of(cmd: CheckIn | ReportStatus) -> str:
+    assert cmd.site is not None  # parse_command fills it in or refuses
+    return cmd.site
+
+
+def _decide_checkin(state: ConferenceState, cmd: CheckIn, actor: Actor, now: int) -> list[NewEvent]:
+    site = require_site(state, _site_of(cmd))
+    data = {
+        "site": site.code,
+        "technician": cmd.technician,
+        "phone": cmd.phone,
+        "delegates": cmd.delegates,
+    }
+    return [NewEvent("site.checked_in", data)]
+
+
+def _decide_status(
+    state: ConferenceState, cmd: ReportStatus, actor: Actor, now: int
+) -> list[NewEvent]:
+    site = require_site(state, _site_of(cmd))
+    data = {"site": site.code, "audio": cmd.audio, "video": cmd.video, "note": cmd.note}
+    return [NewEvent("site.status", data)]
+
+
+def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int) -> list[NewEvent]:
+    site = require_site(state, cmd.site)
+    events = [
+        NewEvent(
+            "link.changed",
+            {
+                "site": site.code,
+                "from": site.link["state"],
+                "to": cmd.to,
+                "reason": cmd.reason,
+                "rtt_ms": cmd.rtt_ms,
+                "loss_pct": cmd.loss_pct,
+                "jitter_ms": cmd.jitter_ms,
+                "flapping": cmd.flapping,
+            },
+        )
+    ]
+    if (
+        cmd.to == "offline"
+        and site.link["state"] != "offline"
+        and state.conference.phase == "live"
+        and not faults.has_open_fault(state, site.code)
+    ):
+        reason = f": {cmd.reason}" if cmd.reason else ""
+        events.append(
+            faults.reported_event(
+                state, site.code, "network", "critical", f"Link to {site.name} lost{reason}."
+            )
+        )
+    return events
+
+
+def _decide_testcall(
+    state: ConferenceState, cmd: StartTestCall, actor: Actor, now: int
+) -> list[NewEvent]:
+    require_site(state, cmd.site)
+    return []
+
+
+def _decide_campaign(
+    state: ConferenceState, cmd: StartCampaign, actor: Actor, now: int
+) -> list[NewEvent]:
+    for i, code in enumerate(cmd.sites or []):
+        if code not in state.sites:
+            raise NotFound(f"There is no site with code {code!r}.", field=f"args.sites.{i}")
+    return []
+
+
+def _decide_cancel(
+    state: ConferenceState, cmd: CancelTestCall, actor: Actor, now: int
+) -> list[NewEvent]:
+    return []
+
+
+def _apply_checked_in(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is None:
+        return
+    site.technician = event.data.get("technician", site.technician)
+    site.phone = event.data.get("phone", site.phone)
+    if event.data.get("delegates") is not None:
+        site.delegates = event.data["delegates"]
+    if not site.checked_in:
+        site.checked_in = True
+        site.checked_in_at = event.at
+
+
+def _apply_status(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is None:
+        return
+    site.status = {
+        "audio": event.data.get("audio", "unknown"),
+        "video": event.data.get("video", "unknown"),
+        "note": event.data.get("note", ""),
+        "at": event.at,
+    }
+
+
+def _apply_link(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is None:
+        return
+    site.link = {
+        "state": event.data.get("to", "unknown"),
+        "rtt_ms": event.data.get("rtt_ms"),
+        "jitter_ms": event.data.get("jitter_ms"),
+        "loss_pct": event.data.get("loss_pct"),
+        "since": event.at,
+        "flapping": bool(event.data.get("flapping", False)),
+    }
+
+
+def _apply_testcall_started(state: ConferenceState, event: Event) -> None:
+    code = event.data.get("site")
+    if code not in state.sites:
+        return
+    state.testcalls[code] = {
+        "call": event.data.get("call"),
+        "site": code,
+        "state": "running",
+        "started_at": event.at,
+        "finished_at": None,
+        "verdict": None,
+        "metrics": {},
+        "reasons": [],
+    }
+
+
+def _apply_testcall_result(state: ConferenceState, event: Event) -> None:
+    code = event.data.get("site")
+    if code not in state.sites:
+        return
+    previous = state.testcalls.get(code)
+    same_call = previous is not None and previous.get("call") == event.data.get("call")
+    state.testcalls[code] = {
+        "call": event.data.get("call"),
+        "site": code,
+        "state": "done",
+        "started_at": previous["started_at"] if same_call and previous else None,
+        "finished_at": event.at,
+        "verdict": event.data.get("verdict"),
+        "metrics": copy.deepcopy(event.data.get("metrics") or {}),
+        "reasons": copy.deepcopy(event.data.get("reasons") or []),
+    }
+
+
+def _apply_nothing(state: ConferenceState, event: Event) -> None:
+    return None
+
+
+DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
+    CheckIn: _decide_checkin,
+    ReportStatus: _decide_status,
+    LinkChange: _decide_link,
+    StartTestCall: _decide_testcall,
+    StartCampaign: _decide_campaign,
+    CancelTestCall: _decide_cancel,
+}
+APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
+    "site.checked_in": _apply_checked_in,
+    "site.status": _apply_status,
+    "link.changed": _apply_link,
+    "testcall.started": _apply_testcall_started,
+    "testcall.result": _apply_testcall_result,
+    "campaign.progress": _apply_nothing,
+}

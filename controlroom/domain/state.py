@@ -1,0 +1,120 @@
+"""The conference aggregate: everything ``decide`` reads and ``apply`` writes.
+
+:class:`ConferenceState` is a mutable dataclass (``apply`` changes it in place);
+``decide`` only reads it. :func:`state_to_dict` / :func:`state_from_dict` turn it into
+a JSON-able map and back, exactly (``state_from_dict(state_to_dict(s)) == s``), for
+durable snapshots. ``counters`` holds the last fault and request numbers so that
+ids are reproducible. No I/O here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .agenda import AgendaState
+from .conference import ConferenceRecord
+from .faults import Fault
+from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
+from .sites import SiteState
+from .speaking import SpeakingState, SpeakRequest
+
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(slots=True)
+class ConferenceState:
+    """One conference as the hub knows it now."""
+
+    conference: ConferenceRecord
+    settings: Settings = field(default_factory=Settings)
+    sites: dict[str, SiteState] = field(default_factory=dict)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    speaking: SpeakingState = field(default_factory=SpeakingState)
+    agenda: AgendaState = field(default_factory=AgendaState)
+    testcalls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=lambda: {"fault": 0, "request": 0})
+
+
+def initial_state(
+    conference: ConferenceInfo,
+    settings: Settings,
+    sites: Iterable[SiteInfo],
+    agenda: Iterable[AgendaItem],
+) -> ConferenceState:
+    """A planned conference with its sites (none checked in) and its run-script."""
+    return ConferenceState(
+        conference=ConferenceRecord.from_info(conference),
+        settings=settings,
+        sites={s.code: SiteState.from_info(s) for s in sites},
+        agenda=AgendaState(items=sorted(agenda, key=lambda i: (i.order, i.item_id))),
+    )
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars), faster than ``deepcopy``."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {name: _copy(getattr(obj, name)) for name in obj.__dataclass_fields__}
+
+
+def state_to_dict(state: ConferenceState) -> dict[str, Any]:
+    """The whole state as a JSON-able map (for durable snapshots)."""
+    sp, ag = state.speaking, state.agenda
+    return {
+        "version": SNAPSHOT_VERSION,
+        "conference": _plain(state.conference),
+        "settings": dataclasses.asdict(state.settings),
+        "sites": {code: _plain(s) for code, s in state.sites.items()},
+        "faults": {fid: _plain(f) for fid, f in state.faults.items()},
+        "speaking": {
+            "queue": list(sp.queue),
+            "on_floor": list(sp.on_floor),
+            "requests": {rid: _plain(r) for rid, r in sp.requests.items()},
+        },
+        "agenda": {
+            "items": [i.to_wire() for i in ag.items],
+            "actual_start": dict(ag.actual_start),
+            "actual_end": dict(ag.actual_end),
+            "overrun": list(ag.overrun),
+            "current": ag.current,
+        },
+        "testcalls": _copy(state.testcalls),
+        "counters": dict(state.counters),
+    }
+
+
+def state_from_dict(d: dict[str, Any]) -> ConferenceState:
+    """The exact inverse of :func:`state_to_dict`."""
+    d = _copy(d)
+    settings = dict(d["settings"])
+    settings["thresholds"] = Thresholds(**settings.get("thresholds", {}))
+    sp, ag = d["speaking"], d["agenda"]
+    return ConferenceState(
+        conference=ConferenceRecord(**d["conference"]),
+        settings=Settings(**settings),
+        sites={code: SiteState(**s) for code, s in d["sites"].items()},
+        faults={fid: Fault(**f) for fid, f in d["faults"].items()},
+        speaking=SpeakingState(
+            queue=sp["queue"],
+            on_floor=sp["on_floor"],
+            requests={rid: SpeakRequest(**r) for rid, r in sp["requests"].items()},
+        ),
+        agenda=AgendaState(
+            items=[AgendaItem(**i) for i in ag["items"]],
+            actual_start=ag["actual_start"],
+            actual_end=ag["actual_end"],
+            overrun=ag["overrun"],
+            current=ag["current"],
+        ),
+        testcalls=d["testcalls"],
+        counters=d["counters"],
+    )

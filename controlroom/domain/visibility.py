@@ -1,0 +1,89 @@
+"""Who sees what (PROTOCOL.md): per-event filtering and per-viewer snapshots.
+
+- ``admin``, ``operator``, ``chair`` (and the hub itself): every event, the whole state.
+- ``assistant``: ``speak.*``, ``agenda.*``, ``link.changed``, ``conference.*``,
+  ``site.*``; in the snapshot no faults and no test calls (empty maps).
+- ``site``: every event whose ``data.site`` is its own site; of other sites only the
+  public floor (``speak.granted``, ``speak.ended``) and ``agenda.*``, ``conference.*``;
+  never ``campaign.progress``. Its snapshot holds only its own site, faults, test
+  calls and requests, plus the public part of any request on the floor; the queue is
+  filtered to its own requests.
+- Any other role sees only ``conference.*`` and ``agenda.*``.
+
+The snapshot's ``speaking.on_floor`` is the earliest-granted request on the floor (or
+null); ``speaking.floor`` lists all of them (more than one when ``max_on_floor`` > 1).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .model import Actor
+from .state import ConferenceState
+
+_EVERYTHING = frozenset({"admin", "operator", "chair", "system"})
+_ASSISTANT_PREFIXES = frozenset({"speak", "agenda", "conference", "site"})
+_PUBLIC_PREFIXES = frozenset({"agenda", "conference"})
+_PUBLIC_FLOOR = frozenset({"speak.granted", "speak.ended"})
+
+
+def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
+    """Whether ``viewer`` may see the event ``name`` with ``data``."""
+    if viewer.role in _EVERYTHING:
+        return True
+    prefix = name.split(".", 1)[0]
+    if viewer.role == "assistant":
+        return prefix in _ASSISTANT_PREFIXES or name == "link.changed"
+    if prefix in _PUBLIC_PREFIXES:
+        return True
+    if viewer.role != "site" or name == "campaign.progress":
+        return False
+    if viewer.site is not None and data.get("site") == viewer.site:
+        return True
+    return name in _PUBLIC_FLOOR
+
+
+def _speaking_view(state: ConferenceState, site: str | None, everything: bool) -> dict[str, Any]:
+    sp = state.speaking
+    requests: dict[str, Any] = {}
+    for rid, r in sp.requests.items():
+        if everything or r.site == site:
+            requests[rid] = r.to_view()
+        elif rid in sp.on_floor:
+            requests[rid] = r.public_view()
+    queue = [rid for rid in sp.queue if everything or sp.requests[rid].site == site]
+    return {
+        "queue": queue,
+        "on_floor": sp.on_floor[0] if sp.on_floor else None,
+        "floor": list(sp.on_floor),
+        "requests": requests,
+    }
+
+
+def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
+    """The snapshot ``state`` map that ``viewer`` may see (JSON-able)."""
+    role = viewer.role
+    result: dict[str, Any] = {
+        "conference": state.conference.to_view(),
+        "agenda": state.agenda.to_view(),
+    }
+    if role in _EVERYTHING or role == "assistant":
+        result["sites"] = {code: s.to_view() for code, s in state.sites.items()}
+        result["speaking"] = _speaking_view(state, None, True)
+        if role == "assistant":
+            result["faults"], result["testcalls"] = {}, {}
+        else:
+            result["faults"] = {fid: f.to_view() for fid, f in state.faults.items()}
+            result["testcalls"] = {k: _copy(v) for k, v in state.testcalls.items()}
+        return result
+    own = viewer.site if role == "site" else None
+    result["sites"] = {c: s.to_view() for c, s in state.sites.items() if c == own}
+    result["faults"] = {fid: f.to_view() for fid, f in state.faults.items() if f.site == own}
+    result["testcalls"] = {c: _copy(v) for c, v in state.testcalls.items() if c == own}
+    result["speaking"] = _speaking_view(state, own, False)
+    return result
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(value)

@@ -1,0 +1,160 @@
+"""Sites: check-in, status, link state, test calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from controlroom.domain import (
+    SYSTEM,
+    Actor,
+    Event,
+    LinkChange,
+    NotFound,
+    SetPhase,
+    apply,
+    view,
+)
+
+from .conftest import ADMIN, OPERATOR, SITE_HN, T0, World, report
+
+
+def test_checkin_records_roll_call(world: World) -> None:
+    """site.checkin marks the site present with technician, phone and delegates."""
+    (event,) = world.do(
+        "site.checkin", {"technician": "Lê B", "phone": "09", "delegates": 12}, SITE_HN
+    )
+    assert event.name == "site.checked_in"
+    assert event.data == {"site": "HN", "technician": "Lê B", "phone": "09", "delegates": 12}
+    site = world.state.sites["HN"]
+    assert (site.checked_in, site.checked_in_at, site.delegates) == (True, T0, 12)
+
+
+def test_checkin_again_updates_but_keeps_first_time(world: World) -> None:
+    """A second check-in updates the contact, keeps delegates when absent and the first time."""
+    world.do("site.checkin", {"technician": "A", "phone": "1", "delegates": 5}, SITE_HN)
+    world.do("site.checkin", {"technician": "B", "phone": "2"}, SITE_HN, T0 + 1000)
+    site = world.state.sites["HN"]
+    assert (site.technician, site.phone, site.delegates, site.checked_in_at) == ("B", "2", 5, T0)
+
+
+def test_status_is_stored(world: World) -> None:
+    """site.status stores audio, video, note and when."""
+    world.do("site.status", {"audio": "ok", "video": "fail", "note": "camera"}, SITE_HN, T0 + 7)
+    assert world.state.sites["HN"].status == {
+        "audio": "ok",
+        "video": "fail",
+        "note": "camera",
+        "at": T0 + 7,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("site.checkin", {"site": "XX", "technician": "A", "phone": "1"}),
+        ("site.status", {"site": "XX", "audio": "ok", "video": "ok"}),
+        (
+            "fault.report",
+            {"site": "XX", "category": "audio", "severity": "minor", "description": "x"},
+        ),
+        ("speak.add", {"site": "XX", "speaker": "A", "title": "T", "topic": "x", "kind": "speech"}),
+        ("testcall.start", {"site": "XX"}),
+    ],
+)
+def test_unknown_site_is_not_found(world: World, name: str, args: dict[str, object]) -> None:
+    """Naming a site that does not exist is not_found on args.site."""
+    with pytest.raises(NotFound) as err:
+        world.do(name, args, ADMIN)
+    assert err.value.code == "not_found" and err.value.field == "args.site"
+
+
+def test_campaign_names_the_unknown_site(world: World) -> None:
+    """A campaign over an unknown site is not_found naming its index."""
+    with pytest.raises(NotFound) as err:
+        world.do("testcall.campaign", {"sites": ["HN", "XX"]}, OPERATOR)
+    assert err.value.field == "args.sites.1"
+
+
+def test_testcall_commands_emit_nothing(world: World) -> None:
+    """Test-call commands are validated here; the media runner emits their events."""
+    assert world.do("testcall.start", {"site": "HN"}, OPERATOR) == []
+    assert world.do("testcall.campaign", {"concurrency": 4}, OPERATOR) == []
+    assert world.do("testcall.cancel", {}, OPERATOR) == []
+
+
+def test_link_changed_is_stored(world: World) -> None:
+    """link.changed stores state, measurements, since and flapping; initial state unknown."""
+    assert world.state.sites["HN"].link["state"] == "unknown"
+    data = {
+        "site": "HN",
+        "from": "unknown",
+        "to": "degraded",
+        "reason": "loss",
+        "rtt_ms": 120.0,
+        "loss_pct": 5.0,
+        "jitter_ms": 9.0,
+        "flapping": True,
+    }
+    apply(world.state, Event(1, T0 + 3, "link.changed", SYSTEM, data))
+    assert world.state.sites["HN"].link == {
+        "state": "degraded",
+        "rtt_ms": 120.0,
+        "jitter_ms": 9.0,
+        "loss_pct": 5.0,
+        "since": T0 + 3,
+        "flapping": True,
+    }
+
+
+def test_offline_while_live_opens_a_network_fault(world: World) -> None:
+    """Going offline while live emits link.changed and a critical network fault, once."""
+    world.run(SetPhase(phase="live"), OPERATOR)
+    events = world.run(LinkChange(site="HN", to="offline", reason="no pong"), SYSTEM)
+    assert world.names(events) == ["link.changed", "fault.reported"]
+    assert events[1].data["category"] == "network" and events[1].data["severity"] == "critical"
+    world.run(LinkChange(site="HN", to="online"), SYSTEM)
+    again = world.run(LinkChange(site="HN", to="offline"), SYSTEM)
+    assert world.names(again) == ["link.changed"]  # the first fault is still open
+
+
+def test_offline_with_open_fault_or_not_live_opens_none(world: World) -> None:
+    """No automatic fault before the conference is live, nor beside an open fault."""
+    assert world.names(world.run(LinkChange(site="HCM", to="offline"), SYSTEM)) == ["link.changed"]
+    world.run(SetPhase(phase="live"), OPERATOR)
+    report(world)
+    assert world.names(world.run(LinkChange(site="HN", to="offline"), SYSTEM)) == ["link.changed"]
+
+
+def test_testcall_events_keep_the_latest_per_site(world: World) -> None:
+    """testcall.started marks a call running; testcall.result stores the verdict."""
+    apply(world.state, Event(1, T0, "testcall.started", SYSTEM, {"call": "c1", "site": "HN"}))
+    assert world.state.testcalls["HN"]["state"] == "running"
+    result = {
+        "call": "c1",
+        "site": "HN",
+        "verdict": "warn",
+        "metrics": {"rtt_ms": 80},
+        "reasons": ["loss 4 % > 3 %"],
+    }
+    apply(world.state, Event(2, T0 + 9, "testcall.result", SYSTEM, result))
+    latest = world.state.testcalls["HN"]
+    assert (latest["state"], latest["verdict"], latest["started_at"], latest["finished_at"]) == (
+        "done",
+        "warn",
+        T0,
+        T0 + 9,
+    )
+    assert latest["metrics"] == {"rtt_ms": 80} and latest["metrics"] is not result["metrics"]
+
+
+def test_unknown_and_progress_events_change_nothing(world: World) -> None:
+    """campaign.progress, unknown event names and unknown sites leave the state alone."""
+    before = view(world.state, ADMIN)
+    for name, data in [
+        ("campaign.progress", {"done": 1, "total": 3}),
+        ("x.y", {}),
+        ("site.status", {"site": "XX", "audio": "ok"}),
+        ("link.changed", {"site": "XX", "to": "online"}),
+    ]:
+        apply(world.state, Event(1, T0, name, Actor("s", "system"), data))
+    assert view(world.state, ADMIN) == before

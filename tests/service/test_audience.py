@@ -1,0 +1,49 @@
+"""Fan-out keys deliver an event to exactly the sessions `visible()` allows."""
+
+import itertools
+
+from controlroom.domain import Actor, visible
+from controlroom.service.audience import event_keys, viewer_keys
+
+NAMES = [
+    "conference.phase",
+    "site.checked_in",
+    "site.status",
+    "link.changed",
+    "fault.reported",
+    "fault.acknowledged",
+    "fault.assigned",
+    "fault.noted",
+    "fault.resolved",
+    "fault.confirmed",
+    "fault.reopened",
+    "fault.escalated",
+    "speak.requested",
+    "speak.approved",
+    "speak.rejected",
+    "speak.moved",
+    "speak.withdrawn",
+    "speak.granted",
+    "speak.extended",
+    "speak.warning",
+    "speak.overrun",
+    "speak.ended",
+    "agenda.started",
+    "agenda.overrun",
+    "agenda.finished",
+    "testcall.started",
+    "testcall.result",
+    "campaign.progress",
+]
+VIEWERS = [Actor("a", r, None) for r in ("admin", "operator", "chair", "assistant")] + [
+    Actor("s1", "site", "HNI"),
+    Actor("s2", "site", "HCM"),
+]
+
+
+def test_keys_agree_with_visible_for_every_event_and_viewer():
+    """For every event name, site and role, key matching equals visible()."""
+    for name, site, viewer in itertools.product(NAMES, ["HNI", "HCM", None], VIEWERS):
+        data = {"site": site} if site else {}
+        by_keys = bool(set(viewer_keys(viewer)) & set(event_keys(name, data)))
+        assert by_keys == visible(name, data, viewer), (name, site, viewer)

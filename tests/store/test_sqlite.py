@@ -1,0 +1,96 @@
+"""The SQLite event log: atomic appends, the expected-seq check, the chain, the audit CLI."""
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from controlroom.domain.model import Actor, Event
+from controlroom.store.audit import verify_data_dir
+from controlroom.store.base import Answer, SeqConflict, Snapshot
+from controlroom.store.chain import GENESIS, Record, link_hash, verify
+from controlroom.store.sqlite import SqliteEventLog
+
+ACTOR = Actor("operator", "operator", None)
+
+
+def chain(conference, start_seq, prev, n):
+    out = []
+    for i in range(n):
+        event = Event(
+            start_seq + i, 1000 + i, "fault.noted", ACTOR, {"site": "HNI", "text": f"ghi chú {i}"}
+        )
+        digest = link_hash(prev, conference, event)
+        out.append(Record(event, prev, digest))
+        prev = digest
+    return out
+
+
+@pytest.fixture
+async def log(tmp_path):
+    store = SqliteEventLog(tmp_path / "events.db")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_append_read_head_and_answers(log):
+    """Appended records read back equal, the head moves, answers are stored with them."""
+    records = chain("c", 1, GENESIS, 5)
+    await log.append("c", 0, records, [Answer("operator", "x1", {"type": "ack", "seq": 5})])
+    assert await log.read("c", 0) == records
+    assert await log.read("c", 3) == records[3:]
+    assert await log.head("c") == (5, records[-1].hash)
+    assert await log.answer("c", "operator", "x1") == {"type": "ack", "seq": 5}
+    assert await log.answer("c", "other", "x1") is None
+    assert await log.head("other") == (0, GENESIS)
+
+
+async def test_expected_seq_mismatch_is_a_conflict_and_writes_nothing(log):
+    """An append expecting an old head raises SeqConflict and leaves the log unchanged."""
+    first = chain("c", 1, GENESIS, 2)
+    await log.append("c", 0, first, [])
+    with pytest.raises(SeqConflict):
+        await log.append("c", 0, chain("c", 1, GENESIS, 1), [Answer("a", "b", {})])
+    assert len(await log.read("c", 0)) == 2
+    assert await log.answer("c", "a", "b") is None
+
+
+async def test_snapshots_replace_each_other(log):
+    """The latest snapshot is the one loaded."""
+    await log.save_snapshot("c", Snapshot(10, "fp", {"a": 1}))
+    await log.save_snapshot("c", Snapshot(20, "fp", {"a": 2}))
+    assert await log.load_snapshot("c") == Snapshot(20, "fp", {"a": 2})
+
+
+def test_verify_names_the_first_altered_event():
+    """Changing one event's data breaks the chain exactly there."""
+    records = chain("c", 1, GENESIS, 6)
+    assert verify("c", records).ok
+    bad = list(records)
+    e = bad[3].event
+    bad[3] = Record(
+        Event(e.seq, e.at, e.name, e.actor, {**e.data, "text": "sửa"}),
+        bad[3].prev_hash,
+        bad[3].hash,
+    )
+    result = verify("c", bad)
+    assert not result.ok and result.broken_seq == 4 and "altered" in result.reason
+    missing = records[:2] + records[3:]
+    assert verify("c", missing).broken_seq == 4
+
+
+async def test_audit_cli_detects_tampering_in_the_file(tmp_path, log):
+    """`controlroom audit verify` passes on a clean log and names the tampered seq after an edit."""
+    await log.append("demo", 0, chain("demo", 1, GENESIS, 10), [])
+    cmd = [sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(tmp_path)]
+    clean = subprocess.run(cmd, capture_output=True, text=True)
+    assert clean.returncode == 0 and "OK, 10 events" in clean.stdout
+    db = sqlite3.connect(tmp_path / "events.db")
+    db.execute("UPDATE events SET data=? WHERE seq=7", ('{"site":"HNI","text":"bị sửa"}',))
+    db.commit()
+    db.close()
+    assert not verify_data_dir(tmp_path)["demo"].ok
+    broken = subprocess.run(cmd, capture_output=True, text=True)
+    assert broken.returncode == 1 and "BROKEN at seq 7" in broken.stdout
