@@ -302,6 +302,15 @@ class LinkChange(Command):
     flapping: bool = False
 
 
+class LinkFlap(Command):
+    """The link monitor marks a site as flapping, or clears it (SYSTEM only)."""
+
+    name: ClassVar[str] = "link.flap"
+    site: Ident
+    flapping: bool
+    reason: OptText = ""
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A wire command: its model and the roles that may issue it."""
@@ -345,7 +354,7 @@ COMMANDS: dict[str, CommandSpec] = dict(
 )
 
 #: Commands only the hub itself (``SYSTEM``) issues.
-SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset({Tick, LinkChange})
+SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset({Tick, LinkChange, LinkFlap})
 
 
 def _invalid(exc: ValidationError) -> InvalidArgs:

@@ -114,6 +114,19 @@ def has_open_fault(state: ConferenceState, site: str) -> bool:
     return any(f.site == site and f.state in OPEN_STATES for f in state.faults.values())
 
 
+def open_fault_of(state: ConferenceState, site: str, category: str) -> Fault | None:
+    """The site's oldest unresolved fault of ``category``, if any."""
+    for fault in state.faults.values():
+        if fault.site == site and fault.category == category and fault.state in OPEN_STATES:
+            return fault
+    return None
+
+
+def note_event(fault: Fault, text: str) -> NewEvent:
+    """A ``fault.noted`` event adding ``text`` to ``fault`` (used by the hub itself)."""
+    return NewEvent("fault.noted", {"fault_id": fault.fault_id, "site": fault.site, "text": text})
+
+
 def reported_event(
     state: ConferenceState, site: str, category: str, severity: str, description: str
 ) -> NewEvent:

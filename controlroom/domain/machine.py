@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import agenda, conference, faults, sites, speaking
+from . import agenda, conference, faults, links, sites, speaking
 from .commands import COMMANDS, SYSTEM_COMMANDS, Command, SiteCommand, Tick
 from .errors import Forbidden, UnknownCommand
 from .model import Actor, Event, NewEvent
@@ -20,6 +20,7 @@ from .state import ConferenceState
 _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **conference.DECIDERS,
     **sites.DECIDERS,
+    **links.DECIDERS,
     **faults.DECIDERS,
     **speaking.DECIDERS,
     **agenda.DECIDERS,
@@ -27,6 +28,7 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
     **sites.APPLIERS,
+    **links.APPLIERS,
     **faults.APPLIERS,
     **speaking.APPLIERS,
     **agenda.APPLIERS,

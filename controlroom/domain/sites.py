@@ -5,10 +5,7 @@ Rules:
 - ``site.checkin`` marks the site present; checking in again updates technician,
   phone and (when given) delegates, and keeps the first ``checked_in_at``.
 - ``site.status`` records the site's own view of audio and video.
-- ``link.changed`` (from the hub's link monitor, via :class:`LinkChange` or appended
-  directly) stores ``link = {state, rtt_ms, jitter_ms, loss_pct, since, flapping}``;
-  ``since`` is the event's time. A site that goes ``offline`` while the conference is
-  ``live`` gets a ``network``/``critical`` fault unless one of its faults is still open.
+- the link state is ``links.py``'s (``link.changed``, ``link.flapping``).
 - ``testcall.start|campaign|cancel`` are validated here (sites must exist) but emit
   nothing: the service's media runner performs the calls and appends
   ``testcall.started`` / ``testcall.result`` / ``campaign.progress`` itself.
@@ -26,12 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import faults
 from .commands import (
     CancelTestCall,
     CheckIn,
     Command,
-    LinkChange,
     ReportStatus,
     StartCampaign,
     StartTestCall,
@@ -128,38 +123,6 @@ def _decide_status(
     return [NewEvent("site.status", data)]
 
 
-def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int) -> list[NewEvent]:
-    site = require_site(state, cmd.site)
-    events = [
-        NewEvent(
-            "link.changed",
-            {
-                "site": site.code,
-                "from": site.link["state"],
-                "to": cmd.to,
-                "reason": cmd.reason,
-                "rtt_ms": cmd.rtt_ms,
-                "loss_pct": cmd.loss_pct,
-                "jitter_ms": cmd.jitter_ms,
-                "flapping": cmd.flapping,
-            },
-        )
-    ]
-    if (
-        cmd.to == "offline"
-        and site.link["state"] != "offline"
-        and state.conference.phase == "live"
-        and not faults.has_open_fault(state, site.code)
-    ):
-        reason = f": {cmd.reason}" if cmd.reason else ""
-        events.append(
-            faults.reported_event(
-                state, site.code, "network", "critical", f"Link to {site.name} lost{reason}."
-            )
-        )
-    return events
-
-
 def _decide_testcall(
     state: ConferenceState, cmd: StartTestCall, actor: Actor, now: int
 ) -> list[NewEvent]:
@@ -207,20 +170,6 @@ def _apply_status(state: ConferenceState, event: Event) -> None:
     }
 
 
-def _apply_link(state: ConferenceState, event: Event) -> None:
-    site = state.sites.get(event.data.get("site", ""))
-    if site is None:
-        return
-    site.link = {
-        "state": event.data.get("to", "unknown"),
-        "rtt_ms": event.data.get("rtt_ms"),
-        "jitter_ms": event.data.get("jitter_ms"),
-        "loss_pct": event.data.get("loss_pct"),
-        "since": event.at,
-        "flapping": bool(event.data.get("flapping", False)),
-    }
-
-
 def _apply_testcall_started(state: ConferenceState, event: Event) -> None:
     code = event.data.get("site")
     if code not in state.sites:
@@ -262,7 +211,6 @@ def _apply_nothing(state: ConferenceState, event: Event) -> None:
 DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     CheckIn: _decide_checkin,
     ReportStatus: _decide_status,
-    LinkChange: _decide_link,
     StartTestCall: _decide_testcall,
     StartCampaign: _decide_campaign,
     CancelTestCall: _decide_cancel,
@@ -270,7 +218,6 @@ DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
 APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     "site.checked_in": _apply_checked_in,
     "site.status": _apply_status,
-    "link.changed": _apply_link,
     "testcall.started": _apply_testcall_started,
     "testcall.result": _apply_testcall_result,
     "campaign.progress": _apply_nothing,

@@ -4,7 +4,8 @@
 - ``assistant``: ``speak.*``, ``agenda.*``, ``link.changed``, ``conference.*``,
   ``site.*``; in the snapshot no faults and no test calls (empty maps).
 - ``site``: every event whose ``data.site`` is its own site; of other sites only the
-  public floor (``speak.granted``, ``speak.ended``) and ``agenda.*``, ``conference.*``;
+  public floor (``speak.granted``, ``speak.extended``, ``speak.ended``), ``agenda.*``
+  and ``conference.*``;
   never ``campaign.progress``. Its snapshot holds only its own site, faults, test
   calls and requests, plus the public part of any request on the floor; the queue is
   filtered to its own requests.
@@ -25,7 +26,7 @@ from .state import ConferenceState
 _EVERYTHING = frozenset({"admin", "operator", "chair", "system"})
 _ASSISTANT_PREFIXES = frozenset({"speak", "agenda", "conference", "site"})
 _PUBLIC_PREFIXES = frozenset({"agenda", "conference"})
-_PUBLIC_FLOOR = frozenset({"speak.granted", "speak.ended"})
+_PUBLIC_FLOOR = frozenset({"speak.granted", "speak.extended", "speak.ended"})
 
 
 def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
@@ -34,7 +35,7 @@ def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
         return True
     prefix = name.split(".", 1)[0]
     if viewer.role == "assistant":
-        return prefix in _ASSISTANT_PREFIXES or name == "link.changed"
+        return prefix in _ASSISTANT_PREFIXES or prefix == "link"
     if prefix in _PUBLIC_PREFIXES:
         return True
     if viewer.role != "site" or name == "campaign.progress":
@@ -51,7 +52,8 @@ def _speaking_view(state: ConferenceState, site: str | None, everything: bool) -
         if everything or r.site == site:
             requests[rid] = r.to_view()
         elif rid in sp.on_floor:
-            requests[rid] = r.public_view()
+            known = state.sites.get(r.site)
+            requests[rid] = {**r.public_view(), "site_name": known.name if known else r.site}
     queue = [rid for rid in sp.queue if everything or sp.requests[rid].site == site]
     return {
         "queue": queue,

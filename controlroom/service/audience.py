@@ -15,7 +15,7 @@ ALL = "all"
 ASSISTANT = "assistant"
 PUBLIC = "public"
 ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.")
-PUBLIC_NAMES = frozenset({"speak.granted", "speak.ended"})
+PUBLIC_NAMES = frozenset({"speak.granted", "speak.extended", "speak.ended"})
 PUBLIC_PREFIXES = ("agenda.", "conference.")
 #: Events that name a site but are for the central operators only.
 OPERATOR_ONLY_PREFIXES = ("campaign.",)

@@ -117,12 +117,33 @@ def test_offline_while_live_opens_a_network_fault(world: World) -> None:
     assert world.names(again) == ["link.changed"]  # the first fault is still open
 
 
-def test_offline_with_open_fault_or_not_live_opens_none(world: World) -> None:
-    """No automatic fault before the conference is live, nor beside an open fault."""
+def test_offline_opens_none_before_live_or_beside_an_open_network_fault(world: World) -> None:
+    """No automatic fault before live; an open audio fault does not stop one, a network one does."""
     assert world.names(world.run(LinkChange(site="HCM", to="offline"), SYSTEM)) == ["link.changed"]
     world.run(SetPhase(phase="live"), OPERATOR)
-    report(world)
+    report(world)  # an audio fault: the link loss is still news
+    names = world.names(world.run(LinkChange(site="HN", to="offline"), SYSTEM))
+    assert names == ["link.changed", "fault.reported"]
+    world.run(LinkChange(site="HN", to="online", reason="RTT 40 ms"), SYSTEM)
     assert world.names(world.run(LinkChange(site="HN", to="offline"), SYSTEM)) == ["link.changed"]
+
+
+def test_back_online_notes_the_open_network_fault_and_leaves_it_open(world: World) -> None:
+    """Recovery adds a note to the open network fault; resolving stays the operator's."""
+    world.run(SetPhase(phase="live"), OPERATOR)
+    events = world.run(LinkChange(site="HN", to="offline"), SYSTEM)
+    fault_id = events[1].data["fault_id"]
+    back = world.run(LinkChange(site="HN", to="online", reason="RTT 40 ms"), SYSTEM)
+    assert world.names(back) == ["link.changed", "fault.noted"]
+    assert back[1].data["fault_id"] == fault_id and "RTT 40 ms" in back[1].data["text"]
+    assert world.state.faults[fault_id].state == "open"
+
+
+def test_no_automatic_fault_while_flapping(world: World) -> None:
+    """A drop reported while the site is flapping raises no new alarm."""
+    world.run(SetPhase(phase="live"), OPERATOR)
+    events = world.run(LinkChange(site="HN", to="offline", flapping=True), SYSTEM)
+    assert world.names(events) == ["link.changed"]
 
 
 def test_testcall_events_keep_the_latest_per_site(world: World) -> None:

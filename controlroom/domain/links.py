@@ -1,0 +1,247 @@
+"""Link health of a bridge site: hysteresis, flapping, and the events they produce.
+
+Two halves, both pure:
+
+``LinkHealth`` + ``observe`` / ``silence`` / ``closed`` / ``settle`` is the measuring
+state machine the hub feeds with samples (a pong's RTT plus what the site reports of
+its own media). It never reads the clock: every call takes ``now``. Its table::
+
+    unknown  --1 good sample-------------------------> online
+    unknown  --K bad samples-------------------------> degraded
+    online   --K consecutive bad samples-------------> degraded
+    degraded --K consecutive good samples------------> online
+    offline  --K consecutive good (bad) samples------> online (degraded)
+    any      --no pong for M x heartbeat, or the last session closed--> offline
+
+K is ``bad_samples`` / ``good_samples`` (default 3), M ``offline_after_missed``
+(default 3). A sample is bad when RTT, jitter or loss is over its threshold or the
+site reports its audio or video failing. A site that changes state more than
+``flap_changes`` times within ``flap_window_s`` is *flapping*: one ``link.flapping``
+event marks it, and while it flaps a drop to offline opens no new fault; it is
+cleared (one more event) once no change happened for a whole window.
+
+``LinkChange`` / ``LinkFlap`` (SYSTEM-only commands) turn those transitions into
+durable events. Going ``offline`` while the conference is ``live`` and not flapping
+opens a critical ``network`` fault unless the site has a network fault open;
+coming back ``online`` adds a note to that open fault (it stays for the operator
+to resolve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import faults
+from .commands import Command, LinkChange, LinkFlap
+from .errors import NotFound
+from .model import Actor, Event, NewEvent, Thresholds
+from .state import ConferenceState
+
+# -- measuring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One measurement of a site's link at ``at`` (ms)."""
+
+    at: int
+    rtt_ms: float | None = None
+    jitter_ms: float | None = None
+    loss_pct: float | None = None
+    audio: str = "unknown"
+    video: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """What ``observe`` & co. decided: a new state, or flapping set or cleared."""
+
+    kind: str  # "state" | "flapping"
+    to: str
+    reason: str
+    flapping: bool
+
+
+@dataclass(slots=True)
+class LinkHealth:
+    """The measuring state of one site (not durable; rebuilt from live samples)."""
+
+    state: str = "unknown"
+    bad_run: int = 0
+    good_run: int = 0
+    changes: list[int] = field(default_factory=list)
+    flapping: bool = False
+
+
+def problems(sample: Sample, t: Thresholds) -> list[str]:
+    """The reasons a sample is bad, in words an operator reads (empty when good)."""
+    out = []
+    if sample.rtt_ms is not None and sample.rtt_ms > t.rtt_ms:
+        out.append(f"RTT {sample.rtt_ms:.0f} ms > {t.rtt_ms:.0f} ms")
+    if sample.jitter_ms is not None and sample.jitter_ms > t.jitter_ms:
+        out.append(f"jitter {sample.jitter_ms:.0f} ms > {t.jitter_ms:.0f} ms")
+    if sample.loss_pct is not None and sample.loss_pct > t.loss_pct:
+        out.append(f"loss {sample.loss_pct:.1f} % > {t.loss_pct:g} %")
+    if sample.audio == "fail":
+        out.append("audio failing")
+    if sample.video == "fail":
+        out.append("video failing")
+    return out
+
+
+def describe(sample: Sample) -> str:
+    """A short summary of a good sample, for the reason of a recovery."""
+    parts = []
+    if sample.rtt_ms is not None:
+        parts.append(f"RTT {sample.rtt_ms:.0f} ms")
+    if sample.loss_pct is not None:
+        parts.append(f"loss {sample.loss_pct:.1f} %")
+    return ", ".join(parts) or "responding"
+
+
+def observe(h: LinkHealth, sample: Sample, t: Thresholds) -> list[Transition]:
+    """Feed one sample; the transitions it causes (usually none)."""
+    bad = problems(sample, t)
+    if bad:
+        h.bad_run += 1
+        h.good_run = 0
+    else:
+        h.good_run += 1
+        h.bad_run = 0
+    if bad:
+        if h.state != "degraded" and h.bad_run >= t.bad_samples:
+            return _change(h, "degraded", f"{'; '.join(bad)} ({h.bad_run} samples)", sample.at, t)
+        return []
+    if h.state == "unknown":
+        return _change(h, "online", describe(sample), sample.at, t)
+    if h.state in ("degraded", "offline") and h.good_run >= t.good_samples:
+        return _change(h, "online", f"{describe(sample)} ({h.good_run} good samples)", sample.at, t)
+    return []
+
+
+def silence(
+    h: LinkHealth, last_heard: int, now: int, t: Thresholds, heartbeat_s: float
+) -> list[Transition]:
+    """Offline when nothing was heard for ``offline_after_missed`` heartbeats."""
+    limit_ms = t.offline_after_missed * heartbeat_s * 1000
+    if h.state in ("offline", "unknown") or now - last_heard < limit_ms:
+        return []
+    quiet_s = (now - last_heard) / 1000
+    return _change(h, "offline", f"no answer for {quiet_s:.0f} s", now, t)
+
+
+def closed(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
+    """The site's last session closed: offline at once."""
+    if h.state == "offline":
+        return []
+    return _change(h, "offline", "connection closed", now, t)
+
+
+def settle(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
+    """Clear flapping once the site has been stable for a whole window."""
+    window_ms = t.flap_window_s * 1000
+    if h.flapping and (not h.changes or now - h.changes[-1] >= window_ms):
+        h.flapping = False
+        h.changes.clear()
+        return [Transition("flapping", h.state, f"stable for {t.flap_window_s // 60} min", False)]
+    return []
+
+
+def _change(h: LinkHealth, to: str, reason: str, now: int, t: Thresholds) -> list[Transition]:
+    h.state = to
+    h.bad_run = h.good_run = 0
+    window_ms = t.flap_window_s * 1000
+    h.changes = [at for at in h.changes if now - at < window_ms] + [now]
+    out = [Transition("state", to, reason, h.flapping)]
+    if not h.flapping and len(h.changes) > t.flap_changes:
+        h.flapping = True
+        out = [Transition("state", to, reason, True)]
+        minutes = t.flap_window_s // 60
+        out.append(Transition("flapping", to, f"{len(h.changes)} changes in {minutes} min", True))
+    return out
+
+
+# -- durable events ------------------------------------------------------------------------
+
+
+def _site(state: ConferenceState, code: str):  # type: ignore[no-untyped-def]
+    site = state.sites.get(code)
+    if site is None:
+        raise NotFound(f"There is no site with code {code!r}.", field="args.site")
+    return site
+
+
+def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int) -> list[NewEvent]:
+    site = _site(state, cmd.site)
+    previous = site.link["state"]
+    events = [
+        NewEvent(
+            "link.changed",
+            {
+                "site": site.code,
+                "from": previous,
+                "to": cmd.to,
+                "reason": cmd.reason,
+                "rtt_ms": cmd.rtt_ms,
+                "loss_pct": cmd.loss_pct,
+                "jitter_ms": cmd.jitter_ms,
+                "flapping": cmd.flapping,
+            },
+        )
+    ]
+    open_network = faults.open_fault_of(state, site.code, "network")
+    if (
+        cmd.to == "offline"
+        and previous != "offline"
+        and state.conference.phase == "live"
+        and not cmd.flapping
+        and open_network is None
+    ):
+        reason = f" ({cmd.reason})" if cmd.reason else ""
+        text = f"Mất kết nối đường truyền tới {site.name}{reason}."
+        events.append(faults.reported_event(state, site.code, "network", "critical", text))
+    if cmd.to == "online" and previous in ("offline", "degraded") and open_network is not None:
+        text = f"Đường truyền đã trở lại bình thường ({cmd.reason or 'online'})."
+        events.append(faults.note_event(open_network, text))
+    return events
+
+
+def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) -> list[NewEvent]:
+    site = _site(state, cmd.site)
+    return [
+        NewEvent(
+            "link.flapping", {"site": site.code, "flapping": cmd.flapping, "reason": cmd.reason}
+        )
+    ]
+
+
+def _apply_link(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is None:
+        return
+    site.link = {
+        "state": event.data.get("to", "unknown"),
+        "rtt_ms": event.data.get("rtt_ms"),
+        "jitter_ms": event.data.get("jitter_ms"),
+        "loss_pct": event.data.get("loss_pct"),
+        "since": event.at,
+        "flapping": bool(event.data.get("flapping", False)),
+    }
+
+
+def _apply_flap(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is None:
+        return
+    site.link = {**site.link, "flapping": bool(event.data.get("flapping"))}
+
+
+DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
+    LinkChange: _decide_link,
+    LinkFlap: _decide_flap,
+}
+APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
+    "link.changed": _apply_link,
+    "link.flapping": _apply_flap,
+}

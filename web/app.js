@@ -1,0 +1,229 @@
+// Entry point: login, then the console(s) for the account's role, with the
+// header (conference, phase, connection indicator, language, logout).
+
+import { t, has, lang, setLang, onLangChange } from "./i18n.js";
+import { Connection } from "./connection.js";
+import { Store } from "./state.js";
+import { h, fill, toast, tick, setTimezone } from "./ui.js";
+import * as operator from "./operator.js";
+import * as assistant from "./assistant.js";
+import * as chair from "./chair.js";
+import * as siteConsole from "./site.js";
+import { TestCallAnswerer } from "./rtc.js";
+
+const SESSION_KEY = "controlroom.session";
+const CONSOLES = {
+  admin: [operator, assistant],
+  operator: [operator],
+  assistant: [assistant],
+  chair: [chair],
+  site: [siteConsole],
+};
+
+const root = document.getElementById("app");
+let live = null; // {conn, store, views, timers, unsubscribe}
+
+function loadSession() {
+  try {
+    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+    return s && s.token ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- login ----
+
+function showLogin(message) {
+  document.body.className = "login-page";
+  const user = h("input", { name: "username", autocomplete: "username", required: true });
+  const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const msg = h("p", { class: "login-msg", role: "alert" }, message || "");
+  const submit = h("button", { type: "submit", class: "primary big" }, t("login.submit"));
+  const form = h("form", { class: "login", id: "login-form" },
+    h("h1", {}, t("app.title")),
+    h("label", { class: "field" }, h("span", {}, t("login.username")), user),
+    h("label", { class: "field" }, h("span", {}, t("login.password")), pass),
+    submit, msg);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    msg.textContent = "";
+    try {
+      const res = await fetch("/api/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: user.value.trim(), password: pass.value }),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.status === 401) msg.textContent = t("login.failed");
+      else if (!res.ok) msg.textContent = t("login.error", { message: body.message || res.status });
+      else {
+        sessionStorage.setItem(SESSION_KEY, JSON.stringify(body));
+        startConsole(body);
+        return;
+      }
+    } catch (err) {
+      msg.textContent = t("login.error", { message: err.message });
+    }
+    submit.disabled = false;
+  });
+  fill(root, h("div", { class: "login-wrap" }, form, langButton()));
+  user.focus();
+}
+
+function langButton() {
+  return h("button", { type: "button", class: "ghost lang", onclick: () => setLang(lang() === "vi" ? "en" : "vi") },
+    t("lang.switch"));
+}
+
+function logout(message) {
+  stopConsole();
+  sessionStorage.removeItem(SESSION_KEY);
+  showLogin(message);
+}
+
+// ---- the console ----
+
+function stopConsole() {
+  if (!live) return;
+  live.answerer?.destroy();
+  live.conn.stop();
+  live.unsubscribe();
+  for (const timer of live.timers) clearInterval(timer);
+  for (const v of live.views) v.destroy?.();
+  live = null;
+}
+
+function startConsole(session) {
+  stopConsole();
+  const store = new Store({ role: session.role, site: session.site });
+  const conn = new Connection({ token: session.token, conference: session.conference, store });
+  live = { session, store, conn, views: [], timers: [], unsubscribe: () => {} };
+
+  conn.addEventListener("unauthenticated", () => logout(t("login.expired")));
+  conn.addEventListener("frame", (e) => {
+    const f = e.detail;
+    // An unauthenticated error is followed by close 4001 and the login form says so.
+    if (f.type === "error" && f.code !== "unauthenticated") toast(errorText(f));
+  });
+  conn.addEventListener("status", () => renderIndicator());
+  if (session.role === "site") live.answerer = new TestCallAnswerer(conn, session.site);
+
+  buildShell();
+  live.unsubscribe = store.subscribe(() => scheduleRender());
+  live.timers.push(setInterval(() => tick(root, conn.now()), 1000));
+  conn.start();
+  scheduleRender();
+}
+
+/** ctx.cmd(name, args, okText?) → result or null; errors become toasts. */
+function makeCtx() {
+  const { store, conn, session } = live;
+  return {
+    store,
+    conn,
+    session,
+    now: () => conn.now(),
+    async cmd(name, args, okText) {
+      if (conn.status !== "connected") toast(t("err.offline"), "info");
+      try {
+        const result = await conn.send(name, args);
+        if (okText) toast(typeof okText === "function" ? okText(result) : okText, "ok");
+        return result;
+      } catch (err) {
+        toast(errorText(err));
+        return null;
+      }
+    },
+  };
+}
+
+function errorText(err) {
+  if (err.code === "timeout") return t("err.timeout");
+  const key = `err.${err.code}`;
+  const message = err.message && err.message !== err.code ? err.message : "";
+  if (!has(key)) return message || String(err);
+  return message ? `${t(key)}: ${message}` : t(key);
+}
+
+let header = null;
+let indicator = null;
+let phaseBadge = null;
+let titleEl = null;
+let loading = null;
+
+function buildShell() {
+  const { session } = live;
+  document.body.className = `role-${session.role}`;
+  indicator = h("span", { class: "conn", role: "status" });
+  phaseBadge = h("span", { class: "phase-badge" });
+  titleEl = h("span", { class: "conf-title" }, "");
+  header = h("header", { class: "top" },
+    h("div", { class: "brand" }, titleEl, phaseBadge),
+    h("div", { class: "whoami" },
+      h("span", { class: "role" }, t(`role.${session.role}`) + (session.site ? ` · ${session.site}` : "")),
+      h("span", { class: "name" }, session.name || session.account),
+      indicator, langButton(),
+      h("button", { type: "button", class: "ghost", onclick: () => logout() }, t("logout"))));
+  const main = h("main", { class: `consoles role-${session.role}` });
+  loading = h("p", { class: "loading" }, t("loading"));
+  fill(root, header, loading, main);
+  const ctx = makeCtx();
+  live.views = (CONSOLES[session.role] || []).map((mod) => {
+    const container = h("div", { class: "console" });
+    main.appendChild(container);
+    return mod.mount(container, ctx);
+  });
+  renderIndicator();
+}
+
+function renderIndicator() {
+  if (!live || !indicator) return;
+  const status = live.conn.status;
+  indicator.className = `conn ${status}`;
+  indicator.textContent = t(`conn.${status}`);
+}
+
+let pending = false;
+function scheduleRender() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    if (!live) return;
+    const { store, conn } = live;
+    if (!store.loaded) return;
+    loading.hidden = true;
+    const conf = store.state.conference;
+    setTimezone(conf.timezone);
+    titleEl.textContent = conf.title;
+    document.title = `${conf.title} · ${t("app.short")}`;
+    phaseBadge.className = `phase-badge phase-${conf.phase}`;
+    phaseBadge.textContent = t(`phase.${conf.phase}`);
+    for (const v of live.views) {
+      try {
+        v.render(store.state);
+      } catch (err) {
+        console.error(err);
+      }
+    }
+    tick(root, conn.now());
+  });
+}
+
+onLangChange(() => {
+  if (live) {
+    // Rebuild the views in the new language; the connection and state stay.
+    for (const v of live.views) v.destroy?.();
+    buildShell();
+    scheduleRender();
+  } else {
+    const form = document.getElementById("login-form");
+    showLogin(form ? form.querySelector(".login-msg")?.textContent : "");
+  }
+});
+
+const saved = loadSession();
+if (saved) startConsole(saved);
+else showLogin();

@@ -1,0 +1,202 @@
+// The bridge site's console: check-in, status, faults, speaker registration.
+
+import { t, LANGS } from "./i18n.js";
+import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
+
+const QUICK = [
+  ["quick.no_audio", "audio", "critical"],
+  ["quick.no_video", "video", "critical"],
+  ["quick.choppy", "video", "major"],
+  ["quick.noise", "audio", "major"],
+  ["quick.no_link", "network", "critical"],
+];
+const CATEGORIES = ["audio", "video", "network", "equipment", "power", "other"];
+const SEVERITIES = ["critical", "major", "minor"];
+const KINDS = ["speech", "comment", "question"];
+
+function healthRadios(name) {
+  return h("div", { class: "seg", role: "radiogroup" }, ["ok", "fail"].map((v) =>
+    h("label", { class: `seg-${v}` }, h("input", { type: "radio", name, value: v }), t(`health.${v}`))));
+}
+
+export function mount(container, ctx) {
+  const code = ctx.session.site;
+
+  // Who has the floor + this site's link
+  const banner = h("section", { class: "site-banner" });
+
+  // Check-in
+  const checkin = panel(t("site.checkin"), "checkin");
+  const checkinState = h("p", { class: "state-line" });
+  const checkinForm = h("form", { class: "form-grid" },
+    field(t("site.technician"), h("input", { name: "technician", required: true, maxlength: 200 })),
+    field(t("site.phone"), h("input", { name: "phone", required: true, maxlength: 200, type: "tel" })),
+    field(t("site.delegates"), h("input", { name: "delegates", type: "number", min: 0, inputmode: "numeric" })),
+    h("button", { type: "submit", class: "primary big" }, t("site.checkin_submit")));
+  checkin.body.append(checkinState, checkinForm);
+  checkinForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(checkinForm);
+    const args = { technician: String(f.get("technician")).trim(), phone: String(f.get("phone")).trim() };
+    const d = String(f.get("delegates") || "").trim();
+    if (d !== "") args.delegates = Number.parseInt(d, 10);
+    ctx.cmd("site.checkin", args, t("done.sent"));
+  });
+
+  // Status
+  const status = panel(t("site.status"), "status");
+  const statusForm = h("form", { class: "form-grid" },
+    field(t("site.audio"), healthRadios("audio")),
+    field(t("site.video"), healthRadios("video")),
+    field(t("site.note"), h("input", { name: "note", maxlength: 2000 })),
+    h("button", { type: "submit", class: "primary" }, t("site.status_submit")));
+  status.body.appendChild(statusForm);
+  statusForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(statusForm);
+    ctx.cmd("site.status", {
+      audio: f.get("audio") || "unknown",
+      video: f.get("video") || "unknown",
+      note: String(f.get("note") || "").trim(),
+    }, t("done.sent"));
+  });
+
+  // Faults: one-tap buttons, then a free form
+  const report = panel(t("site.quick"), "report");
+  const quick = h("div", { class: "quick" }, QUICK.map(([key, category, severity]) =>
+    button(t(key), () => ctx.cmd("fault.report",
+      { category, severity, description: LANGS.vi[key] },
+      (r) => t("site.reported", { id: r.fault_id })), `quick-btn sev-${severity}`)));
+  const faultForm = h("form", { class: "form-grid" },
+    field(t("site.category"), select("category", CATEGORIES.map((c) => [c, t(`cat.${c}`)]), "other")),
+    field(t("site.severity"), select("severity", SEVERITIES.map((s) => [s, t(`sev.${s}`)]), "major")),
+    field(t("site.description"), h("textarea", { name: "description", required: true, maxlength: 2000, rows: 2 })),
+    h("button", { type: "submit", class: "primary" }, t("site.report")));
+  faultForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(faultForm);
+    const r = await ctx.cmd("fault.report", {
+      category: f.get("category"), severity: f.get("severity"),
+      description: String(f.get("description")).trim(),
+    }, (res) => t("site.reported", { id: res.fault_id }));
+    if (r) faultForm.reset();
+  });
+  report.body.append(quick, h("h3", {}, t("site.other_fault")), faultForm);
+
+  const myFaults = panel(t("site.my_faults"), "my-faults");
+  const faultList = h("div", { class: "fault-list" });
+  myFaults.body.appendChild(faultList);
+
+  // Speaker registration
+  const register = panel(t("site.register"), "register");
+  const regForm = h("form", { class: "form-grid" },
+    field(t("site.speaker"), h("input", { name: "speaker", required: true, maxlength: 200 })),
+    field(t("site.speaker_title"), h("input", { name: "title", required: true, maxlength: 200 })),
+    field(t("site.topic"), h("textarea", { name: "topic", required: true, maxlength: 2000, rows: 2 })),
+    field(t("site.kind"), select("kind", KINDS.map((k) => [k, t(`kind.${k}`)]), "speech")),
+    h("button", { type: "submit", class: "primary" }, t("site.register_submit")));
+  regForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(regForm);
+    const args = Object.fromEntries(["speaker", "title", "topic", "kind"].map((k) => [k, String(f.get(k)).trim()]));
+    const r = await ctx.cmd("speak.request", args, (res) => t("site.registered", { id: res.request_id }));
+    if (r) regForm.reset();
+  });
+  register.body.appendChild(regForm);
+
+  const myRequests = panel(t("site.my_requests"), "my-requests");
+  const reqList = h("div", { class: "req-list" });
+  myRequests.body.appendChild(reqList);
+
+  container.appendChild(h("div", { class: "site-grid-layout" },
+    banner,
+    h("div", { class: "col" }, report.el, myFaults.el),
+    h("div", { class: "col" }, checkin.el, status.el),
+    h("div", { class: "col" }, register.el, myRequests.el)));
+
+  let prefilled = false;
+
+  function render(state) {
+    const me = state.sites[code] || { code, name: code, link: { state: "unknown" }, status: {} };
+    if (!prefilled && state.sites[code]) {
+      prefilled = true;
+      checkinForm.elements.technician.value = me.technician || ctx.session.name || "";
+      checkinForm.elements.phone.value = me.phone || "";
+      if (me.delegates != null) checkinForm.elements.delegates.value = me.delegates;
+      for (const k of ["audio", "video"]) {
+        const v = me.status?.[k];
+        const input = statusForm.querySelector(`input[name=${k}][value=${v === "fail" ? "fail" : "ok"}]`);
+        if (v === "ok" || v === "fail") input.checked = true;
+      }
+      statusForm.elements.note.value = me.status?.note || "";
+    }
+    renderBanner(state, me);
+    checkinState.textContent = me.checked_in
+      ? t("site.checked_in_at", { time: clock(me.checked_in_at) }) +
+        (me.delegates != null ? ` · ${t("sites.delegates", { n: me.delegates })}` : "")
+      : t("sites.not_checked_in");
+    checkinState.className = `state-line ${me.checked_in ? "good" : "warn"}`;
+    renderFaults(state);
+    renderRequests(state);
+  }
+
+  function renderBanner(state, me) {
+    const sp = state.speaking;
+    const r = sp.on_floor ? sp.requests[sp.on_floor] : null;
+    const link = me.link?.state || "unknown";
+    const st = me.status || {};
+    fill(banner,
+      h("div", { class: "site-id" },
+        h("div", { class: "code" }, me.code), h("div", { class: "name" }, me.name)),
+      h("div", { class: `link-pill link-${link}` }, t("site.link", { state: t(`link.${link}`) })),
+      h("div", { class: "av" },
+        h("span", { class: `health h-${st.audio || "unknown"}` }, `${t("site.audio")}: ${t(`health.${st.audio || "unknown"}`)}`),
+        h("span", { class: `health h-${st.video || "unknown"}` }, `${t("site.video")}: ${t(`health.${st.video || "unknown"}`)}`)),
+      h("div", { class: ["banner-floor", r && r.site === code && "mine"] },
+        h("div", { class: "label" }, t("speak.floor")),
+        r ? [h("div", { class: "speaker" }, r.speaker),
+          h("div", { class: "sub" }, [r.title, r.site_name || state.sites[r.site]?.name || r.site].filter(Boolean).join(" · ")),
+          countdownEl(r.ends_at, "countdown")]
+          : h("div", { class: "sub" }, t("speak.floor_empty"))));
+  }
+
+  function renderFaults(state) {
+    const list = Object.values(state.faults).filter((f) => f.site === code)
+      .sort((a, b) => b.reported_at - a.reported_at);
+    fill(faultList, list.length ? list.map((f) => h("article", { class: ["fault", `sev-${f.severity}`, `fs-${f.state}`] },
+      h("div", { class: "fault-top" },
+        h("span", { class: "sev" }, t(`sev.${f.severity}`)),
+        h("span", { class: "fstate" }, t(`fstate.${f.state}`)),
+        h("span", { class: "spacer" }), agoEl(f.reported_at)),
+      h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), f.description),
+      h("div", { class: "fault-meta" }, h("span", {}, `${f.fault_id} · ${clock(f.reported_at)}`),
+        f.assignee ? h("span", {}, t("faults.assignee", { name: f.assignee })) : null,
+        f.resolution ? h("span", {}, t("faults.resolution", { text: f.resolution })) : null),
+      f.state === "resolved" ? h("div", { class: "row wrap actions" },
+        button(t("faults.confirm"), () => ctx.cmd("fault.confirm", { fault_id: f.fault_id }), "ok"),
+        button(t("faults.reopen"), async () => {
+          const note = await ask(t("faults.reopen"), t("faults.ask_reopen"));
+          if (note) ctx.cmd("fault.reopen", { fault_id: f.fault_id, note });
+        }, "danger")) : null))
+      : h("p", { class: "empty" }, t("faults.empty")));
+  }
+
+  function renderRequests(state) {
+    const list = Object.values(state.speaking.requests).filter((r) => r.site === code)
+      .sort((a, b) => (b.requested_at || 0) - (a.requested_at || 0));
+    fill(reqList, list.length ? list.map((r) => h("div", { class: ["req", `ss-${r.state}`] },
+      h("div", { class: "who" },
+        h("div", { class: "speaker" }, r.speaker),
+        h("div", { class: "sub" }, [r.title, t(`kind.${r.kind}`)].filter(Boolean).join(" · ")),
+        r.topic ? h("div", { class: "sub" }, r.topic) : null,
+        r.reason ? h("div", { class: "sub" }, t("speak.reason", { text: r.reason })) : null),
+      h("div", { class: "req-side" },
+        h("span", { class: `sstate s-${r.state}` }, t(`sstate.${r.state}`)),
+        r.state === "requested" || r.state === "approved"
+          ? button(t("speak.withdraw"), () => ctx.cmd("speak.withdraw", { request_id: r.request_id }), "ghost")
+          : null)))
+      : h("p", { class: "empty" }, t("speak.empty")));
+  }
+
+  return { render };
+}

@@ -1,0 +1,357 @@
+// The client-side store: the snapshot, then each event applied to a local copy
+// of the state, mirroring the hub's own appliers (controlroom/domain/*.py) so that
+// the local copy equals what a fresh snapshot would hold.
+
+export const OPEN_FAULT_STATES = new Set(["open", "acknowledged", "reopened"]);
+export const OPEN_SPEAK_STATES = new Set(["requested", "approved", "on_floor"]);
+
+function emptyState() {
+  return {
+    conference: { id: "", title: "", phase: "planned" },
+    sites: {},
+    faults: {},
+    speaking: { queue: [], on_floor: null, floor: [], requests: {} },
+    agenda: { items: [], current: null },
+    testcalls: {},
+  };
+}
+
+export class Store {
+  constructor(viewer = {}) {
+    this.viewer = viewer; // {role, site}
+    this.state = emptyState();
+    this.seq = null; // last seq seen; null until the first snapshot
+    this.loaded = false;
+    this.listeners = new Set();
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  notify(event) {
+    for (const fn of this.listeners) {
+      try {
+        fn(this.state, event);
+      } catch (err) {
+        console.error("view failed", err);
+      }
+    }
+  }
+
+  loadSnapshot(seq, state) {
+    const s = Object.assign(emptyState(), structuredClone(state));
+    s.speaking = Object.assign({ queue: [], on_floor: null, floor: [], requests: {} }, s.speaking);
+    if (!Array.isArray(s.speaking.floor)) {
+      s.speaking.floor = s.speaking.on_floor ? [s.speaking.on_floor] : [];
+    }
+    this.state = s;
+    this.seq = seq;
+    this.loaded = true;
+    this.notify(null);
+  }
+
+  /** Applies an event unless already seen; returns whether it was applied. */
+  applyEvent(ev) {
+    if (this.seq !== null && ev.seq <= this.seq) return false;
+    const handler = APPLIERS[ev.name];
+    if (handler) handler(this, ev);
+    this.seq = ev.seq;
+    this.notify(ev);
+    return true;
+  }
+
+  /** After `synced`: every visible event up to seq has been seen. */
+  synced(seq) {
+    if (this.seq === null || seq > this.seq) this.seq = seq;
+  }
+
+  /** A coalesced `links` frame (no seq): live measurements per site. */
+  applyLinks(frame) {
+    let changed = false;
+    for (const [code, link] of Object.entries(frame.sites || {})) {
+      const site = this.state.sites[code];
+      if (!site) continue;
+      site.link = Object.assign({}, site.link, link);
+      changed = true;
+    }
+    if (changed) this.notify({ name: "links" });
+  }
+
+  // ---- helpers for views ----
+  request(id) {
+    return this.state.speaking.requests[id] || null;
+  }
+
+  floor() {
+    return this.state.speaking.floor.map((id) => this.request(id)).filter(Boolean);
+  }
+
+  currentItem() {
+    const a = this.state.agenda;
+    return a.items.find((i) => i.item_id === a.current) || null;
+  }
+
+  nextItem() {
+    const a = this.state.agenda;
+    const items = [...a.items].sort((x, y) => x.order - y.order);
+    if (a.current) {
+      const i = items.findIndex((x) => x.item_id === a.current);
+      return items[i + 1] || null;
+    }
+    return items.find((x) => !x.actual_start) || null;
+  }
+
+  siteName(code) {
+    const site = this.state.sites[code];
+    return site ? site.name : code || "";
+  }
+}
+
+// ---- appliers, one per event name ----
+
+function site(store, ev) {
+  return store.state.sites[ev.data.site] || null;
+}
+
+function setFloor(sp) {
+  sp.on_floor = sp.floor.length ? sp.floor[0] : null;
+}
+
+function faultChange(store, ev) {
+  const f = store.state.faults[ev.data.fault_id];
+  if (!f) return;
+  const next = {
+    "fault.acknowledged": "acknowledged",
+    "fault.resolved": "resolved",
+    "fault.confirmed": "confirmed",
+    "fault.reopened": "reopened",
+  }[ev.name];
+  if (next) f.state = next;
+  const d = ev.data;
+  if (ev.name === "fault.acknowledged" && f.acknowledged_at == null) f.acknowledged_at = ev.at;
+  else if (ev.name === "fault.assigned") f.assignee = d.assignee ?? null;
+  else if (ev.name === "fault.resolved") {
+    f.resolution = d.resolution ?? null;
+    if (f.resolved_at == null) f.resolved_at = ev.at;
+  } else if (ev.name === "fault.confirmed") f.confirmed_at = ev.at;
+  else if (ev.name === "fault.reopened") f.reopened_at = ev.at;
+  else if (ev.name === "fault.escalated") f.escalated = true;
+  const text = d.text || d.note;
+  f.notes = f.notes || [];
+  f.history = f.history || [];
+  if (text) f.notes.push({ at: ev.at, account: ev.actor?.account, text });
+  f.history.push({ at: ev.at, event: ev.name, account: ev.actor?.account, state: f.state });
+}
+
+function speakChange(store, ev) {
+  const sp = store.state.speaking;
+  const d = ev.data;
+  let r = sp.requests[d.request_id];
+  if (!r && ev.name === "speak.granted") {
+    // Another site's speaker (a site session sees only the public floor).
+    r = sp.requests[d.request_id] = {
+      request_id: d.request_id,
+      site: d.site,
+      speaker: d.speaker,
+      title: d.title || "",
+      kind: d.kind || "speech",
+      state: "requested",
+    };
+  }
+  if (!r) return;
+  if (d.site_name) r.site_name = d.site_name;
+  const rid = r.request_id;
+  const next = {
+    "speak.approved": "approved",
+    "speak.rejected": "rejected",
+    "speak.withdrawn": "withdrawn",
+    "speak.granted": "on_floor",
+    "speak.ended": "ended",
+  }[ev.name];
+  if (next) r.state = next;
+  const qi = sp.queue.indexOf(rid);
+  if (qi >= 0 && ev.name !== "speak.extended") sp.queue.splice(qi, 1);
+  switch (ev.name) {
+    case "speak.approved":
+    case "speak.moved": {
+      if (ev.name === "speak.approved") r.approved_at = ev.at;
+      const pos = Number(d.position ?? sp.queue.length + 1);
+      sp.queue.splice(Math.max(0, Math.min(pos - 1, sp.queue.length)), 0, rid);
+      break;
+    }
+    case "speak.rejected":
+      r.rejected_at = ev.at;
+      r.reason = d.reason ?? null;
+      break;
+    case "speak.withdrawn":
+      r.withdrawn_at = ev.at;
+      break;
+    case "speak.granted":
+      r.limit_s = Number(d.limit_s);
+      r.granted_at = ev.at;
+      r.ends_at = ev.at + r.limit_s * 1000;
+      if ("warned" in r) r.warned = r.overrun = false; // not in another site's public view
+      if (!sp.floor.includes(rid)) sp.floor.push(rid);
+      break;
+    case "speak.extended":
+      if (r.granted_at != null) {
+        r.limit_s = Number(d.limit_s);
+        const ends = r.granted_at + r.limit_s * 1000;
+        if (r.ends_at == null || ends > r.ends_at) r.warned = r.overrun = false;
+        r.ends_at = ends;
+      }
+      break;
+    case "speak.warning":
+      r.warned = true;
+      break;
+    case "speak.overrun":
+      r.overrun = true;
+      break;
+    case "speak.ended": {
+      r.ended_at = ev.at;
+      r.duration_s = d.duration_s ?? null;
+      const fi = sp.floor.indexOf(rid);
+      if (fi >= 0) sp.floor.splice(fi, 1);
+      const v = store.viewer;
+      if (v.role === "site" && r.site !== v.site) delete sp.requests[rid];
+      break;
+    }
+  }
+  setFloor(sp);
+}
+
+const APPLIERS = {
+  "conference.phase"(store, ev) {
+    store.state.conference.phase = ev.data.phase;
+    store.state.conference.phase_at = ev.at;
+  },
+  "site.checked_in"(store, ev) {
+    const s = site(store, ev);
+    if (!s) return;
+    const d = ev.data;
+    if (d.technician != null) s.technician = d.technician;
+    if (d.phone != null) s.phone = d.phone;
+    if (d.delegates != null) s.delegates = d.delegates;
+    if (!s.checked_in) {
+      s.checked_in = true;
+      s.checked_in_at = ev.at;
+    }
+  },
+  "site.status"(store, ev) {
+    const s = site(store, ev);
+    if (!s) return;
+    const d = ev.data;
+    s.status = { audio: d.audio || "unknown", video: d.video || "unknown", note: d.note || "", at: ev.at };
+  },
+  "link.changed"(store, ev) {
+    const s = site(store, ev);
+    if (!s) return;
+    const d = ev.data;
+    s.link = {
+      state: d.to || "unknown",
+      rtt_ms: d.rtt_ms ?? null,
+      jitter_ms: d.jitter_ms ?? null,
+      loss_pct: d.loss_pct ?? null,
+      since: ev.at,
+      flapping: !!d.flapping,
+    };
+  },
+  "fault.reported"(store, ev) {
+    const d = ev.data;
+    store.state.faults[d.fault_id] = {
+      fault_id: d.fault_id,
+      site: d.site,
+      category: d.category || "other",
+      severity: d.severity || "minor",
+      description: d.description || "",
+      state: "open",
+      reported_at: ev.at,
+      reported_by: ev.actor?.account || "",
+      acknowledged_at: null,
+      assignee: null,
+      resolved_at: null,
+      resolution: null,
+      confirmed_at: null,
+      reopened_at: null,
+      escalated: false,
+      notes: [],
+      history: [{ at: ev.at, event: ev.name, account: ev.actor?.account, state: "open" }],
+    };
+  },
+  "speak.requested"(store, ev) {
+    const d = ev.data;
+    store.state.speaking.requests[d.request_id] = {
+      request_id: d.request_id,
+      site: d.site,
+      speaker: d.speaker || "",
+      title: d.title || "",
+      topic: d.topic || "",
+      kind: d.kind || "speech",
+      agenda_item: d.agenda_item ?? null,
+      state: "requested",
+      requested_at: ev.at,
+      requested_by: ev.actor?.account || "",
+      approved_at: null,
+      rejected_at: null,
+      reason: null,
+      withdrawn_at: null,
+      granted_at: null,
+      limit_s: null,
+      ends_at: null,
+      ended_at: null,
+      duration_s: null,
+      warned: false,
+      overrun: false,
+    };
+  },
+  "agenda.started"(store, ev) {
+    const a = store.state.agenda;
+    const item = a.items.find((i) => i.item_id === ev.data.item_id);
+    if (!item) return;
+    a.current = item.item_id;
+    item.actual_start = ev.at;
+    item.actual_end = null;
+    item.overrun = false;
+  },
+  "agenda.finished"(store, ev) {
+    const a = store.state.agenda;
+    const item = a.items.find((i) => i.item_id === ev.data.item_id);
+    if (!item) return;
+    item.actual_end = ev.at;
+    if (a.current === item.item_id) a.current = null;
+  },
+  "agenda.overrun"(store, ev) {
+    const item = store.state.agenda.items.find((i) => i.item_id === ev.data.item_id);
+    if (item) item.overrun = true;
+  },
+  "testcall.started"(store, ev) {
+    const code = ev.data.site;
+    if (!store.state.sites[code]) return;
+    store.state.testcalls[code] = {
+      call: ev.data.call, site: code, state: "running", started_at: ev.at,
+      finished_at: null, verdict: null, metrics: {}, reasons: [],
+    };
+  },
+  "testcall.result"(store, ev) {
+    const code = ev.data.site;
+    if (!store.state.sites[code]) return;
+    const prev = store.state.testcalls[code];
+    const same = prev && prev.call === ev.data.call;
+    store.state.testcalls[code] = {
+      call: ev.data.call, site: code, state: "done",
+      started_at: same ? prev.started_at : null, finished_at: ev.at,
+      verdict: ev.data.verdict ?? null, metrics: ev.data.metrics || {}, reasons: ev.data.reasons || [],
+    };
+  },
+};
+
+for (const name of ["fault.acknowledged", "fault.assigned", "fault.noted", "fault.resolved",
+  "fault.confirmed", "fault.reopened", "fault.escalated"]) {
+  APPLIERS[name] = faultChange;
+}
+for (const name of ["speak.approved", "speak.rejected", "speak.moved", "speak.withdrawn",
+  "speak.granted", "speak.extended", "speak.warning", "speak.overrun", "speak.ended"]) {
+  APPLIERS[name] = speakChange;
+}

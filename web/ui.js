@@ -1,0 +1,162 @@
+// Small DOM helpers shared by the consoles. Text always goes in as text nodes
+// (never innerHTML), so nothing from the hub can inject markup.
+
+import { t } from "./i18n.js";
+
+const PROPS = new Set(["value", "checked", "disabled", "selected", "type", "min", "max", "required"]);
+
+/** h("div", {class: "x", onclick: fn, "data-id": 1}, "text", child, [more]) */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = Array.isArray(v) ? v.filter(Boolean).join(" ") : v;
+    else if (PROPS.has(k)) el[k] = v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c == null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+/** Replaces all children of el. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function button(label, onclick, cls = "") {
+  return h("button", { type: "button", class: cls, onclick }, label);
+}
+
+export function select(name, options, value) {
+  return h("select", { name },
+    options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
+}
+
+export function field(label, control) {
+  return h("label", { class: "field" }, h("span", {}, label), control);
+}
+
+// ---- time ----
+
+let tz = "Asia/Ho_Chi_Minh";
+export function setTimezone(zone) {
+  if (zone) tz = zone;
+}
+
+export function clock(ms) {
+  if (ms == null) return "";
+  return new Date(ms).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: tz });
+}
+
+export function ago(ms, now) {
+  const s = Math.max(0, Math.floor((now - ms) / 1000));
+  if (s < 60) return t("ago.s", { n: s });
+  if (s < 3600) return t("ago.m", { n: Math.floor(s / 60) });
+  return t("ago.h", { n: Math.floor(s / 3600) });
+}
+
+/** mm:ss of the time left; "+mm:ss" once past. */
+export function countdown(endsAt, now) {
+  const left = Math.round((endsAt - now) / 1000);
+  const a = Math.abs(left);
+  const text = `${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+  return left < 0 ? `+${text}` : text;
+}
+
+/** Elements that show a live time: <span data-ago=MS> or <span data-ends=MS>. */
+export function agoEl(ms, cls = "ago") {
+  return h("span", { class: cls, "data-ago": ms });
+}
+
+export function countdownEl(endsAt, cls = "countdown") {
+  return h("span", { class: cls, "data-ends": endsAt });
+}
+
+/** Refreshes every live time under root; called once a second and after renders. */
+export function tick(root, now) {
+  for (const el of root.querySelectorAll("[data-ago]")) {
+    el.textContent = ago(Number(el.dataset.ago), now);
+  }
+  for (const el of root.querySelectorAll("[data-ends]")) {
+    const ends = Number(el.dataset.ends);
+    el.textContent = countdown(ends, now);
+    const left = ends - now;
+    el.classList.toggle("over", left < 0);
+    el.classList.toggle("warn", left >= 0 && left < 60000);
+  }
+}
+
+// ---- toasts ----
+
+export function toast(message, kind = "error") {
+  let box = document.getElementById("toasts");
+  if (!box) {
+    box = h("div", { id: "toasts", role: "status", "aria-live": "polite" });
+    document.body.appendChild(box);
+  }
+  const el = h("div", { class: `toast ${kind}` }, message);
+  el.addEventListener("click", () => el.remove());
+  box.appendChild(el);
+  setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
+}
+
+// ---- a small modal for one line of text ----
+
+/** ask(title, label, value?) → Promise<string|null> (null when cancelled). */
+export function ask(title, label, value = "") {
+  return new Promise((resolve) => {
+    const input = h("input", { type: "text", value, maxlength: 2000, required: true });
+    const dlg = h("dialog", { class: "ask" },
+      h("form", { method: "dialog" },
+        h("h3", {}, title),
+        field(label, input),
+        h("div", { class: "row end" },
+          h("button", { type: "button", class: "ghost", value: "cancel",
+            onclick: () => dlg.close("cancel") }, t("cancel")),
+          h("button", { type: "submit", class: "primary", value: "ok" }, t("ok")))));
+    dlg.addEventListener("close", () => {
+      const v = input.value.trim();
+      dlg.remove();
+      resolve(dlg.returnValue === "ok" && v ? v : null);
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+    input.focus();
+  });
+}
+
+export function confirmBox(message) {
+  return new Promise((resolve) => {
+    const dlg = h("dialog", { class: "ask" },
+      h("form", { method: "dialog" },
+        h("p", {}, message),
+        h("div", { class: "row end" },
+          h("button", { type: "button", class: "ghost", onclick: () => dlg.close("cancel") }, t("cancel")),
+          h("button", { type: "submit", class: "primary", value: "ok" }, t("ok")))));
+    dlg.addEventListener("close", () => {
+      dlg.remove();
+      resolve(dlg.returnValue === "ok");
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+  });
+}
+
+/** A panel with a title bar and a body; returns {el, body, head}. */
+export function panel(title, cls = "") {
+  const head = h("div", { class: "panel-head" }, h("h2", {}, title));
+  const body = h("div", { class: "panel-body" });
+  return { el: h("section", { class: `panel ${cls}` }, head, body), head, body };
+}
