@@ -8,6 +8,7 @@ whose lifespan opens the log, rebuilds each hub and closes them in order.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -30,11 +31,12 @@ from controlroom.config import ConferenceConfig, load_conference
 from controlroom.domain import view, visible
 from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
+from controlroom.service.links import LinkMonitor
 from controlroom.service.sessions import Authenticator, Principal, Sessions
 from controlroom.store.base import EventLog
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
-from signaling.connection import EdgeConfig, serve, wall_ms
+from signaling.connection import Connection, EdgeConfig, serve, wall_ms
 from signaling.errors import error_frame
 from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
 
@@ -59,7 +61,7 @@ class Options:
     command_burst: float = 40.0
     outbox_frames: int = 4096
     hello_timeout_s: float = 10.0
-    snapshot_every: int = 1000
+    snapshot_every: int = 10_000
     store_factory: Callable[[Path], EventLog] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -99,6 +101,8 @@ class Runtime:
         )
         self.auth: Authenticator | None = None
         self.sessions: Sessions | None = None
+        self.links: dict[str, LinkMonitor] = {}
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open the log and rebuild every conference."""
@@ -108,9 +112,38 @@ class Runtime:
         await self.store.open()
         for hub in self.hubs.values():
             await hub.start()
+            self.links[hub.id] = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
+            self.links[hub.id].start()
+        self._wire_links(self.sessions)
+        self._sweeper = asyncio.create_task(self._sweep_revoked())
+
+    async def _sweep_revoked(self, every_s: float = 5.0) -> None:
+        """Close sessions of revoked accounts: what they may see ends with the account."""
+        while True:
+            await asyncio.sleep(every_s)
+            if self.sessions is not None:
+                try:
+                    self.sessions.revalidate()
+                except Exception:  # noqa: BLE001 - a sweep never stops the hub
+                    log.exception("session sweep failed")
+
+    def _wire_links(self, sessions: Sessions) -> None:
+        """Route session hooks to the link monitor of the session's conference."""
+
+        def monitor(conn: Connection) -> LinkMonitor:
+            return self.links[conn.principal.conference]
+
+        sessions.on_open = lambda conn: monitor(conn).opened(conn)
+        sessions.on_close = lambda conn: monitor(conn).closed(conn)
+        sessions.on_pong = lambda conn, rtt: monitor(conn).pong(conn, rtt)
+        sessions.on_message = lambda conn, frame: monitor(conn).message(conn, frame)
 
     async def stop(self) -> None:
-        """Stop hubs, then close the log."""
+        """Stop link monitors and hubs, then close the log."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for monitor in self.links.values():
+            await monitor.stop()
         for hub in self.hubs.values():
             await hub.stop()
         await self.store.close()
@@ -237,10 +270,38 @@ def create_app(runtime: Runtime) -> Starlette:
             or not str(command_id)
         ):
             return _error("bad_frame", "a command needs an id", 400, "id")
+        if len(str(command_id)) > 128:
+            return _error("invalid_args", "command id longer than 128 characters", 422, "id")
         answer = await hub.execute(
             principal.actor, command_id, body.get("name"), body.get("args", {})
         )
         return JSONResponse(answer, status_code=http_status(answer))
+
+    async def link_history(request: Request) -> Response:
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        code = request.path_params["site"]
+        actor = principal.actor
+        if code not in hub.durable.sites or (actor.role == "site" and actor.site != code):
+            return _error("not_found", f"no site {code!r}", 404)
+        try:
+            since = int(request.query_params.get("since", "0"))
+        except ValueError:
+            return _error("invalid_args", "since must be an integer (ms)", 422, "since")
+        monitor = runtime.links[hub.id]
+        link = monitor.sites[code]
+        return JSONResponse(
+            {
+                "site": code,
+                "link": link.frame(),
+                "heartbeat_s": monitor.heartbeat_s,
+                "samples": monitor.history(code, since),
+            }
+        )
 
     async def healthz(request: Request) -> Response:
         ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
@@ -264,6 +325,7 @@ def create_app(runtime: Runtime) -> Starlette:
         Route("/api/conferences/{conference}/snapshot", snapshot),
         Route("/api/conferences/{conference}/events", events),
         Route("/api/conferences/{conference}/commands", commands, methods=["POST"]),
+        Route("/api/conferences/{conference}/sites/{site}/link", link_history),
         Route("/healthz", healthz),
         WebSocketRoute("/ws", websocket),
     ]

@@ -21,6 +21,10 @@ def demo_dir() -> Path:
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
-    """A real hub on the demo conference with a fresh data directory."""
-    async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.5) as running:
+    """A real hub on the demo conference with a fresh data directory.
+
+    The heartbeat is long so that link-health events do not interleave with what a
+    test counts; the link tests start hubs with a short one.
+    """
+    async with running_hub(DEMO, tmp_path / "data", heartbeat_s=30) as running:
         yield running

@@ -29,7 +29,7 @@ async def test_hello_gets_welcome_snapshot_synced(hub, codec):
         None,
         "demo",
     )
-    assert w["heartbeat_s"] == 0.5 and isinstance(w["server_time"], int)
+    assert w["heartbeat_s"] == 30 and isinstance(w["server_time"], int)
     state = client.snapshot["state"]
     assert state["conference"]["id"] == "demo"
     assert len(state["sites"]) == 35 and state["sites"]["HNI"]["name"] == "Hà Nội"

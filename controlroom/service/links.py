@@ -1,0 +1,346 @@
+"""The link monitor: per-site samples from pongs and ``stats``, and the live ``links`` frames.
+
+Per site, not per session: a site may have a browser and an agent connected at
+once. Every pong of any of its sessions is a sample: its RTT, the jitter (mean
+change between consecutive RTTs, smoothed), and the loss of pings over the last 20;
+what the site reports of its own media (``stats``, fresh for three heartbeats) is
+folded in, the worse of the two counting. The pure ``links`` state machine turns
+samples into transitions; those become ``LinkChange`` / ``LinkFlap`` commands of
+the hub (durable events). Samples themselves are not events: they live in a
+bounded ring per site (an hour at the default heartbeat) for sparklines and the
+report, and in coalesced ``links`` frames (at most one a second, only the sites
+that changed, encoded once per codec for all receivers).
+
+It must never: block a pong on the log, emit a durable event for anything but a
+change of state or of flapping, or let one misbehaving site's stats raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from array import array
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from controlroom.domain import LinkChange, LinkFlap
+from controlroom.domain.links import (
+    LinkHealth,
+    Sample,
+    Transition,
+    closed,
+    observe,
+    settle,
+    silence,
+)
+from controlroom.service.audience import ALL, ASSISTANT
+from controlroom.service.hub import ConferenceHub
+from signaling.connection import Connection
+from signaling.errors import SignalError
+
+log = logging.getLogger("controlroom.links")
+
+STATE_CODES = {"unknown": 0, "online": 1, "degraded": 2, "offline": 3}
+STATE_NAMES = {v: k for k, v in STATE_CODES.items()}
+HEALTH_VALUES = ("ok", "fail", "unknown")
+NUMERIC_STATS = ("rtt_ms", "jitter_ms", "loss_pct", "bitrate_kbps")
+LOSS_WINDOW = 20
+
+
+class SampleRing:
+    """A fixed-size columnar ring of samples (about 21 bytes a sample)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.at = array("q", [0]) * capacity
+        self.rtt = array("f", [math.nan]) * capacity
+        self.jitter = array("f", [math.nan]) * capacity
+        self.loss = array("f", [math.nan]) * capacity
+        self.state = array("b", [0]) * capacity
+        self.count = 0
+
+    def add(
+        self, at: int, rtt: float | None, jitter: float | None, loss: float | None, state: str
+    ) -> None:
+        """Append one sample, overwriting the oldest when full."""
+        i = self.count % self.capacity
+        self.at[i] = at
+        self.rtt[i] = math.nan if rtt is None else rtt
+        self.jitter[i] = math.nan if jitter is None else jitter
+        self.loss[i] = math.nan if loss is None else loss
+        self.state[i] = STATE_CODES.get(state, 0)
+        self.count += 1
+
+    def since(self, since_ms: int) -> list[dict[str, Any]]:
+        """Samples with ``at >= since_ms``, oldest first."""
+        n = min(self.count, self.capacity)
+        start = self.count - n
+        out = []
+        for k in range(start, self.count):
+            i = k % self.capacity
+            if self.at[i] < since_ms:
+                continue
+            out.append(
+                {
+                    "at": self.at[i],
+                    "rtt_ms": _num(self.rtt[i]),
+                    "jitter_ms": _num(self.jitter[i]),
+                    "loss_pct": _num(self.loss[i]),
+                    "state": STATE_NAMES[self.state[i]],
+                }
+            )
+        return out
+
+
+def _num(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 1)
+
+
+@dataclass
+class SiteLink:
+    """What the hub knows of one site's link right now."""
+
+    code: str
+    health: LinkHealth
+    ring: SampleRing | None = None
+    sessions: int = 0
+    last_heard: int = 0
+    rtt_ms: float | None = None
+    jitter_ms: float | None = None
+    loss_pct: float | None = None
+    answered: deque[int] = field(default_factory=lambda: deque(maxlen=LOSS_WINDOW))
+    reported: dict[str, Any] = field(default_factory=dict)
+    reported_at: int = 0
+    dirty: bool = True
+
+    def frame(self) -> dict[str, Any]:
+        """This site's entry in a ``links`` frame."""
+        return {
+            "state": self.health.state,
+            "rtt_ms": None if self.rtt_ms is None else round(self.rtt_ms, 1),
+            "jitter_ms": None if self.jitter_ms is None else round(self.jitter_ms, 1),
+            "loss_pct": None if self.loss_pct is None else round(self.loss_pct, 1),
+            "flapping": self.health.flapping,
+            "sessions": self.sessions,
+        }
+
+
+class LinkMonitor:
+    """Measures every site of one conference and keeps its link state."""
+
+    def __init__(self, hub: ConferenceHub, heartbeat_s: float, clock_ms: Callable[[], int]) -> None:
+        self.hub = hub
+        self.heartbeat_s = heartbeat_s
+        self.clock_ms = clock_ms
+        self.thresholds = hub.config.settings.thresholds
+        capacity = max(64, math.ceil(3600 / heartbeat_s) + 64)
+        self.capacity = capacity
+        now = clock_ms()
+        self.sites: dict[str, SiteLink] = {}
+        for code, site in hub.durable.sites.items():
+            state = site.link.get("state", "unknown")
+            health = LinkHealth(state=state, flapping=bool(site.link.get("flapping")))
+            self.sites[code] = SiteLink(code, health, last_heard=now)
+        self._lost_seen: dict[str, int] = {}
+        self._commands: asyncio.Queue[Any] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the periodic checks and the command writer."""
+        self._tasks = [
+            asyncio.create_task(self._tick_loop(), name=f"links:{self.hub.id}"),
+            asyncio.create_task(self._write_loop(), name=f"links-writer:{self.hub.id}"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop both tasks."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+    # -- session hooks ----------------------------------------------------------------------
+    def opened(self, conn: Connection) -> None:
+        """A session is live: count a site's sessions; give consoles the whole picture."""
+        actor = conn.principal.actor
+        now = self.clock_ms()
+        if actor.role == "site":
+            link = self.sites.get(actor.site)
+            if link is not None:
+                link.sessions += 1
+                link.last_heard = now
+                link.dirty = True
+                conn.send({"type": "links", "at": now, "sites": {link.code: link.frame()}})
+        else:
+            frame = {code: s.frame() for code, s in self.sites.items()}
+            conn.send({"type": "links", "at": now, "sites": frame})
+
+    def closed(self, conn: Connection) -> None:
+        """A session ended; a site with no session left is offline at once."""
+        principal = conn.principal
+        self._lost_seen.pop(conn.id, None)
+        if principal is None or principal.actor.role != "site":
+            return
+        link = self.sites.get(principal.actor.site)
+        if link is None:
+            return
+        link.sessions = max(0, link.sessions - 1)
+        link.dirty = True
+        if link.sessions == 0:
+            self._transitions(link, closed(link.health, self.clock_ms(), self.thresholds))
+
+    def pong(self, conn: Connection, rtt_ms: float) -> None:
+        """A pong from any session: a sample for a site session."""
+        actor = conn.principal.actor
+        if actor.role != "site":
+            return
+        link = self.sites.get(actor.site)
+        if link is None:
+            return
+        now = self.clock_ms()
+        total = conn.pings.lost
+        lost = total - self._lost_seen.get(conn.id, 0)
+        self._lost_seen[conn.id] = total
+        for _ in range(min(lost, LOSS_WINDOW)):
+            link.answered.append(0)
+        link.answered.append(1)
+        if link.rtt_ms is not None:
+            change = abs(rtt_ms - link.rtt_ms)
+            link.jitter_ms = (
+                change if link.jitter_ms is None else link.jitter_ms + (change - link.jitter_ms) / 4
+            )
+        link.rtt_ms = rtt_ms
+        link.loss_pct = 100.0 * (len(link.answered) - sum(link.answered)) / len(link.answered)
+        link.last_heard = now
+        self._sample(link, now)
+
+    def message(self, conn: Connection, frame: dict[str, Any]) -> None:
+        """``stats`` frames from site sessions; anything else is not ours."""
+        if frame["type"] != "stats":
+            raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
+        actor = conn.principal.actor
+        if actor.role != "site":
+            raise SignalError("forbidden", "only site sessions send stats")
+        stats = frame.get("stats")
+        if not isinstance(stats, dict):
+            raise SignalError("invalid_args", "stats must be a map", field="stats")
+        clean: dict[str, Any] = {}
+        for key, value in stats.items():
+            if key in ("audio", "video"):
+                if value not in HEALTH_VALUES:
+                    raise SignalError(
+                        "invalid_args", f"{key} must be ok, fail or unknown", field=f"stats.{key}"
+                    )
+                clean[key] = value
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                if not math.isfinite(value) or value < 0:
+                    raise SignalError(
+                        "invalid_args", f"{key} must be a finite number >= 0", field=f"stats.{key}"
+                    )
+                clean[str(key)[:64]] = float(value)
+            elif key in NUMERIC_STATS:
+                raise SignalError("invalid_args", f"{key} must be a number", field=f"stats.{key}")
+        link = self.sites.get(actor.site)
+        if link is not None:
+            link.reported = clean
+            link.reported_at = self.clock_ms()
+            link.dirty = True
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _sample(self, link: SiteLink, now: int) -> None:
+        jitter, loss = link.jitter_ms, link.loss_pct
+        audio = video = "unknown"
+        if now - link.reported_at <= 3 * self.heartbeat_s * 1000 and link.reported:
+            r = link.reported
+            jitter = _worst(jitter, r.get("jitter_ms"))
+            loss = _worst(loss, r.get("loss_pct"))
+            audio, video = r.get("audio", "unknown"), r.get("video", "unknown")
+        sample = Sample(now, link.rtt_ms, jitter, loss, audio, video)
+        self._transitions(link, observe(link.health, sample, self.thresholds))
+        if link.ring is None:
+            link.ring = SampleRing(self.capacity)
+        link.ring.add(now, link.rtt_ms, jitter, loss, link.health.state)
+        link.dirty = True
+
+    def _transitions(self, link: SiteLink, transitions: list[Transition]) -> None:
+        for t in transitions:
+            link.dirty = True
+            if t.kind == "state":
+                command: Any = LinkChange(
+                    site=link.code,
+                    to=t.to,  # type: ignore[arg-type]
+                    reason=t.reason,
+                    rtt_ms=_round(link.rtt_ms),
+                    loss_pct=_round(link.loss_pct),
+                    jitter_ms=_round(link.jitter_ms),
+                    flapping=t.flapping,
+                )
+            else:
+                command = LinkFlap(site=link.code, flapping=t.flapping, reason=t.reason)
+            self._commands.put_nowait(command)
+
+    async def _write_loop(self) -> None:
+        while True:
+            command = await self._commands.get()
+            for attempt in range(3):
+                try:
+                    await self.hub.system(command)
+                    break
+                except Exception as exc:  # noqa: BLE001 - retried, then logged
+                    log.warning("link event for %s not recorded (%s)", command.site, exc)
+                    await asyncio.sleep(0.5 * (attempt + 1))
+
+    async def _tick_loop(self) -> None:
+        last_flush = 0
+        while True:
+            await asyncio.sleep(min(1.0, self.heartbeat_s / 2))
+            now = self.clock_ms()
+            for link in self.sites.values():
+                if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
+                    self._transitions(
+                        link,
+                        silence(
+                            link.health, link.last_heard, now, self.thresholds, self.heartbeat_s
+                        ),
+                    )
+                if link.health.flapping:
+                    self._transitions(link, settle(link.health, now, self.thresholds))
+            if now - last_flush >= 1000:
+                last_flush = now
+                self.flush(now)
+
+    def flush(self, now: int) -> None:
+        """Publish one coalesced ``links`` frame of the sites that changed."""
+        changed = [s for s in self.sites.values() if s.dirty]
+        if not changed:
+            return
+        fanout = self.hub.fanout
+        everything = {s.code: s.frame() for s in changed}
+        fanout.publish({"type": "links", "at": now, "sites": everything}, [ALL, ASSISTANT])
+        for s in changed:
+            s.dirty = False
+            fanout.publish(
+                {"type": "links", "at": now, "sites": {s.code: everything[s.code]}},
+                [f"site:{s.code}"],
+            )
+
+    def history(self, code: str, since_ms: int) -> list[dict[str, Any]]:
+        """The stored samples of one site since ``since_ms``."""
+        link = self.sites[code]
+        return link.ring.since(since_ms) if link.ring is not None else []
+
+
+def _worst(measured: float | None, reported: Any) -> float | None:
+    if not isinstance(reported, float):
+        return measured
+    return reported if measured is None else max(measured, reported)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
