@@ -114,6 +114,8 @@ class Connection:
         self.pings = PingTracker(float(now))
         self.bucket = TokenBucket(config.command_rate, config.command_burst, time.monotonic())
         self.close_code: int | None = None
+        #: Commands waiting for this session's worker (bounded: a flood is rate_limited).
+        self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
         self._closing: asyncio.Task[None] | None = None
         client = websocket.client
         self.peer = f"{client.host}:{client.port}" if client else "?"
@@ -171,7 +173,11 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
             await _flush_then_close(conn, writer, exc.close_code or CLOSE_UNAUTHENTICATED)
             return
         pinger = asyncio.create_task(_ping(conn))
-        await _read(conn, handler)
+        worker = asyncio.create_task(_run_commands(conn, handler))
+        try:
+            await _read(conn, handler)
+        finally:
+            worker.cancel()
     except WebSocketDisconnect:
         pass
     except Exception:  # noqa: BLE001 - the session ends, the hub does not
@@ -243,7 +249,10 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
             elif kind == "cmd":
                 if not conn.bucket.allow(time.monotonic()):
                     raise SignalError("rate_limited", "too many commands; slow down")
-                conn.send(await handler.command(conn, frame))
+                try:
+                    conn.commands.put_nowait(frame)
+                except asyncio.QueueFull:
+                    raise SignalError("rate_limited", "too many commands waiting") from None
             elif kind == "hello":
                 raise SignalError("bad_frame", "this session has already said hello")
             else:
@@ -252,6 +261,19 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
             conn.send(error_frame(exc.code, exc.message, id=frame.get("id"), field=exc.field))
         except Exception:  # noqa: BLE001 - one bad frame never ends the session
             log.exception("session %s: frame %r failed", conn.id, kind)
+            conn.send(error_frame("internal", "internal error", id=frame.get("id")))
+
+
+async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
+    """Commands of one session, in order, off the reader: pongs never wait on a commit."""
+    while True:
+        frame = await conn.commands.get()
+        try:
+            conn.send(await handler.command(conn, frame))
+        except SignalError as exc:
+            conn.send(error_frame(exc.code, exc.message, id=frame.get("id"), field=exc.field))
+        except Exception:  # noqa: BLE001 - one bad command never ends the session
+            log.exception("session %s: command failed", conn.id)
             conn.send(error_frame("internal", "internal error", id=frame.get("id")))
 
 

@@ -14,7 +14,7 @@ from controlroom.domain.model import Actor
 ALL = "all"
 ASSISTANT = "assistant"
 PUBLIC = "public"
-ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.")
+ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.", "link.")
 PUBLIC_NAMES = frozenset({"speak.granted", "speak.extended", "speak.ended"})
 PUBLIC_PREFIXES = ("agenda.", "conference.")
 #: Events that name a site but are for the central operators only.
@@ -33,7 +33,7 @@ def viewer_keys(viewer: Actor) -> tuple[str, ...]:
 def event_keys(name: str, data: dict[str, Any]) -> list[str]:
     """The fan-out keys an event is published to."""
     keys = [ALL]
-    if name.startswith(ASSISTANT_PREFIXES) or name == "link.changed":
+    if name.startswith(ASSISTANT_PREFIXES):
         keys.append(ASSISTANT)
     if name in PUBLIC_NAMES or name.startswith(PUBLIC_PREFIXES):
         keys.append(PUBLIC)

@@ -90,7 +90,7 @@ class ConferenceHub:
         store: EventLog,
         clock_ms: Callable[[], int],
         *,
-        snapshot_every: int = 1000,
+        snapshot_every: int = 10_000,
         recent_max: int = 20_000,
     ) -> None:
         self.config = config
@@ -114,6 +114,7 @@ class ConferenceHub:
         self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._snapshotting: asyncio.Task[None] | None = None
         self.ready = False
         self.listeners: list[Callable[[Event], None]] = []
 
@@ -162,6 +163,9 @@ class ConferenceHub:
             if not self._pending:
                 break
             await asyncio.sleep(0.01)
+        if self._snapshotting is not None:
+            with contextlib.suppress(BaseException):
+                await self._snapshotting
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -205,14 +209,15 @@ class ConferenceHub:
             if not isinstance(args, dict):
                 raise InvalidArgs("args must be a map", field="args")
             command = parse_command(name, args, actor)
-            events = decide(self.state, command, actor, self.clock_ms())
+            now = self.clock_ms()
+            events = decide(self.state, command, actor, now)
         except DomainError as exc:
             answer = error_answer(exc, command_id)
             await self._commit([], [Answer(actor.account, str(command_id), answer)])
             self._remember(actor.account, str(command_id), answer)
             return answer
         answer = {"type": "ack", "id": command_id, "seq": 0, "result": _result(events)}
-        records = self._chain(actor, events)
+        records = self._chain(actor, events, now)
         answer["seq"] = records[-1].event.seq if records else self._assigned_seq
         await self._commit(records, [Answer(actor.account, str(command_id), answer)])
         self._remember(actor.account, str(command_id), answer)
@@ -226,14 +231,28 @@ class ConferenceHub:
         await self._commit(records, [])
         return records[-1].event.seq if records else self.durable_seq
 
+    async def system(self, command: Any) -> int:
+        """Decide and record a command of the hub itself (link monitor, media runner)."""
+        if not self.ready:
+            raise Unavailable("the hub is recovering its state")
+        now = self.clock_ms()
+        events = decide(self.state, command, SYSTEM, now)
+        records = self._chain(SYSTEM, events, now)
+        await self._commit(records, [])
+        return records[-1].event.seq if records else self.durable_seq
+
     def _remember(self, account: str, command_id: str, answer: dict[str, Any]) -> None:
         self._answers[(account, command_id)] = answer
         if len(self._answers) > ANSWER_CACHE:
             self._answers.popitem(last=False)
 
-    def _chain(self, actor: Actor, events: list[NewEvent]) -> list[Record]:
-        """Give decided events their seq, time and hash, and apply them speculatively."""
-        now = self.clock_ms()
+    def _chain(self, actor: Actor, events: list[NewEvent], now: int | None = None) -> list[Record]:
+        """Give decided events their seq, time and hash, and apply them speculatively.
+
+        ``now`` must be the time the events were decided at, so that times inside
+        the event data agree with the event's ``at``.
+        """
+        now = self.clock_ms() if now is None else now
         records = []
         for new in events:
             self._assigned_seq += 1
@@ -281,8 +300,10 @@ class ConferenceHub:
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(None)
-        if self.durable_seq - self._snapshot_seq >= self.snapshot_every:
-            await self._save_snapshot()
+        due = self.durable_seq - self._snapshot_seq >= self.snapshot_every
+        if due and (self._snapshotting is None or self._snapshotting.done()):
+            # Written in the background: the next batch must not wait for a snapshot.
+            self._snapshotting = asyncio.create_task(self._save_snapshot())
 
     def _rollback(self, batch: list[_Pending], exc: Exception) -> None:
         """Forget every decision not yet durable, including those decided after this batch."""
@@ -317,7 +338,7 @@ class ConferenceHub:
             try:
                 events = decide(self.state, Tick(), SYSTEM, now)
                 if events:
-                    await self._commit(self._chain(SYSTEM, events), [])
+                    await self._commit(self._chain(SYSTEM, events, now), [])
                 else:
                     await asyncio.sleep(0.2)  # a deadline that produced nothing: do not spin
             except Exception as exc:  # noqa: BLE001 - timers retry on the next round
@@ -345,7 +366,7 @@ class ConferenceHub:
 
 def _result(events: list[NewEvent]) -> dict[str, Any]:
     """The ``result`` map of an ack: the ids the command created, if any."""
-    for event in events:
+    for event in reversed(events):  # agenda.advance: the item started, not the one finished
         found = {k: event.data[k] for k in RESULT_KEYS if k in event.data}
         if found:
             return found

@@ -22,7 +22,7 @@ from controlroom.domain import Actor, view, visible
 from controlroom.service.audience import viewer_keys
 from controlroom.service.hub import ConferenceHub
 from signaling.connection import Connection
-from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError
+from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
 
 log = logging.getLogger("controlroom.sessions")
 
@@ -101,6 +101,7 @@ class Sessions:
         self.on_open: Callable[[Connection], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
         self.connections: set[Connection] = set()
+        self._tokens: dict[Connection, Any] = {}
 
     async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
         """Authenticate, welcome, catch up, subscribe."""
@@ -111,7 +112,7 @@ class Sessions:
                 "unknown, expired or revoked token",
                 close_code=CLOSE_UNAUTHENTICATED,
             )
-        conference = hello.get("conference", principal.conference)
+        conference = hello.get("conference") or principal.conference
         hub = self.hubs.get(principal.conference)
         if hub is None or conference != principal.conference:
             raise SignalError(
@@ -130,6 +131,7 @@ class Sessions:
                 close_code=4000,
             )
         conn.principal = principal
+        self._tokens[conn] = hello.get("token")
         viewer = principal.actor
         # One synchronous step: subscribe with live events held, and read the durable seq.
         conn.outbox.hold()
@@ -184,10 +186,26 @@ class Sessions:
         if len(str(command_id)) > 128:
             raise SignalError("invalid_args", "command id longer than 128 characters", field="id")
         principal: Principal = conn.principal
+        if not self._still_valid(conn):
+            raise SignalError("unauthenticated", "this account was revoked or its password changed")
         hub = self.hubs[principal.conference]
         return await hub.execute(
             principal.actor, command_id, frame.get("name"), frame.get("args", {})
         )
+
+    def _still_valid(self, conn: Connection) -> bool:
+        """Whether the session's token still names a standing account; closes it if not."""
+        if self.auth.principal(self._tokens.get(conn)) is not None:
+            return True
+        conn.send(
+            error_frame("unauthenticated", "this account was revoked or its password changed")
+        )
+        conn.request_close(CLOSE_UNAUTHENTICATED, "revoked")
+        return False
+
+    def revalidate(self) -> int:
+        """Close every session whose account was revoked (run periodically); how many."""
+        return sum(not self._still_valid(conn) for conn in list(self.connections))
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         """Frames other than hello, cmd and pong: handed to the link and media parts."""
@@ -205,6 +223,7 @@ class Sessions:
         """Unsubscribe a finished session."""
         principal: Principal | None = conn.principal
         self.connections.discard(conn)
+        self._tokens.pop(conn, None)
         if principal is not None:
             hub = self.hubs.get(principal.conference)
             if hub is not None:

@@ -10,6 +10,7 @@ NAMES = [
     "site.checked_in",
     "site.status",
     "link.changed",
+    "link.flapping",
     "fault.reported",
     "fault.acknowledged",
     "fault.assigned",
