@@ -2,14 +2,16 @@
 
 Per site, not per session: a site may have a browser and an agent connected at
 once. Every pong of any of its sessions is a sample: its RTT, the jitter (mean
-change between consecutive RTTs, smoothed), and the loss of pings over the last 20;
-what the site reports of its own media (``stats``, fresh for three heartbeats) is
-folded in, the worse of the two counting. The pure ``links`` state machine turns
-samples into transitions; those become ``LinkChange`` / ``LinkFlap`` commands of
-the hub (durable events). Samples themselves are not events: they live in a
-bounded ring per site (an hour at the default heartbeat) for sparklines and the
-report, and in coalesced ``links`` frames (at most one a second, only the sites
-that changed, encoded once per codec for all receivers).
+change between consecutive RTTs, smoothed), and the loss of pings over the last
+50 (one lost pong is 2 %, under the 3 % default). What the site reports of its own
+media (``stats``, fresh for three heartbeats) is folded in, the worse of the two
+counting. The pure ``links`` state machine turns samples into transitions; those
+become ``LinkChange`` / ``LinkFlap`` commands of the hub (durable events).
+
+Samples themselves are not events: they live in a bounded ring per site (an hour
+at the default heartbeat) for sparklines and the report, and in coalesced
+``links`` frames (at most one a second, only the sites that changed, encoded once
+per codec for all receivers).
 
 It must never: block a pong on the log, emit a durable event for anything but a
 change of state or of flapping, or let one misbehaving site's stats raise.
@@ -48,7 +50,7 @@ STATE_CODES = {"unknown": 0, "online": 1, "degraded": 2, "offline": 3}
 STATE_NAMES = {v: k for k, v in STATE_CODES.items()}
 HEALTH_VALUES = ("ok", "fail", "unknown")
 NUMERIC_STATS = ("rtt_ms", "jitter_ms", "loss_pct", "bitrate_kbps")
-LOSS_WINDOW = 20
+LOSS_WINDOW = 50
 
 
 class SampleRing:
@@ -207,6 +209,11 @@ class LinkMonitor:
         total = conn.pings.lost
         lost = total - self._lost_seen.get(conn.id, 0)
         self._lost_seen[conn.id] = total
+        if link.health.state == "offline":
+            # The outage is already on record as offline; it is not packet loss of the
+            # link that has just come back.
+            lost = 0
+            link.answered.clear()
         for _ in range(min(lost, LOSS_WINDOW)):
             link.answered.append(0)
         link.answered.append(1)

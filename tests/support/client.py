@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,10 @@ class Client:
         self.snapshot: dict[str, Any] | None = None
         self.synced: dict[str, Any] | None = None
         self.answer_pings = True
+        self.pong_delay_s = 0.0
+        self._pongs: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
+        self._ponger = asyncio.create_task(self._send_pongs())
+        self.links: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
         self.closed_code: int | None = None
@@ -83,7 +88,8 @@ class Client:
                     assert isinstance(message, bytes), "MessagePack sessions get binary frames"
                     frame = msgpack.unpackb(message, raw=False)
                 if frame["type"] == "ping" and self.answer_pings:
-                    await self.send({"type": "pong", "n": frame["n"]})
+                    # One queue, one sender: a link is FIFO, a pong never overtakes another.
+                    self._pongs.put_nowait((time.monotonic() + self.pong_delay_s, frame["n"]))
                 self.frames.append(frame)
                 kind = frame["type"]
                 if kind == "event":
@@ -92,6 +98,8 @@ class Client:
                     self.welcome = frame
                 elif kind == "snapshot":
                     self.snapshot = frame
+                elif kind == "links":
+                    self.links.append(frame)
                 elif kind == "synced":
                     self.synced = frame
                 self._arrived.set()
@@ -100,6 +108,17 @@ class Client:
         finally:
             self.closed_code = self.ws.close_code
             self._arrived.set()
+
+    async def _send_pongs(self) -> None:
+        while True:
+            due, n = await self._pongs.get()
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self.send({"type": "pong", "n": n})
+            except Exception:  # noqa: BLE001 - the connection is gone
+                return
 
     async def wait_for(
         self, predicate: Callable[[dict[str, Any]], bool], seconds: float = 5.0, start: int = 0
@@ -158,3 +177,4 @@ class Client:
         """Close the session."""
         await self.ws.close()
         self._reader.cancel()
+        self._ponger.cancel()
