@@ -194,7 +194,8 @@ def create_app(runtime: Runtime) -> Starlette:
         if not isinstance(password, str):
             return _error("invalid_args", "password is required", 422, "password")
         assert runtime.auth is not None
-        found = runtime.auth.login(username, password)
+        # scrypt is slow on purpose: verify off the event loop (hashlib releases the GIL).
+        found = await asyncio.to_thread(runtime.auth.login, username, password)
         if found is None:
             return _error("unauthenticated", "wrong username or password", 401)
         token, principal = found

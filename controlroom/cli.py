@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import getpass
 import ipaddress
@@ -17,6 +18,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from controlroom.config import ConfigError
 
@@ -69,7 +71,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _run_server(
-    args: argparse.Namespace, config_dirs: list[Path], data_dir: Path, banner: str = ""
+    args: argparse.Namespace,
+    config_dirs: list[Path],
+    data_dir: Path,
+    banner: str = "",
+    simulate: list[tuple[str, str]] | None = None,
 ) -> int:
     import uvicorn
 
@@ -104,8 +110,42 @@ def _run_server(
     server = uvicorn.Server(config)
     if banner:
         print(banner, flush=True)
-    asyncio.run(server.serve(sockets=[sock]))
+    asyncio.run(_serve(server, sock, runtime, args, simulate))
     return 0
+
+
+async def _serve(
+    server: Any, sock: socket.socket, runtime: Any, args: argparse.Namespace, simulate: Any
+) -> None:
+    """Run uvicorn; for the demo, also the simulated sites once the hub is up."""
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    sim: asyncio.Task[None] | None = None
+    try:
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if simulate and server.started:
+            from controlroom.agent.simulator import simulate as run_sites
+
+            await _demo_opening(runtime)
+            host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+            sim = asyncio.create_task(run_sites(f"http://{host}:{args.port}", simulate))
+        await serving
+    finally:
+        if sim is not None:
+            sim.cancel()
+            with contextlib.suppress(BaseException):
+                await sim
+
+
+async def _demo_opening(runtime: Any) -> None:
+    """Open the demo conference: live, first run-script item on air (once)."""
+    from controlroom.domain import Actor
+
+    admin = Actor("admin", "admin", None)
+    for hub in runtime.hubs.values():
+        if hub.durable.conference.phase == "planned":
+            await hub.execute(admin, "demo-opening-live", "conference.phase", {"phase": "live"})
+            await hub.execute(admin, "demo-opening-agenda", "agenda.advance", {})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -128,7 +168,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  accounts (password 'demo' for every one): {', '.join(roles)}\n"
         f"  site accounts: {', '.join(sites[:6])} ... ({len(sites)} in all, site-<code>)\n"
     )
-    return _run_server(args, [DEMO_CONFIG], data_dir, banner)
+    count = len(sites) if args.simulate is None else max(0, min(args.simulate, len(sites)))
+    simulated = [(a.username, a.site) for a in accounts if a.role == "site" and a.site][:count]
+    if simulated:
+        banner += f"  simulated sites: {len(simulated)} (--simulate 0 turns them off)\n"
+    return _run_server(args, [DEMO_CONFIG], data_dir, banner, simulated)
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -240,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--site", default=None)
             p.add_argument("--name", default="")
     acc.set_defaults(func=cmd_accounts)
+
+    from controlroom.agent.cli import add_parser as add_agent_parser
+
+    add_agent_parser(sub)
 
     audit = sub.add_parser("audit", help="check the event log")
     audit_sub = audit.add_subparsers(dest="action", required=True)

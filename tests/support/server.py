@@ -39,17 +39,26 @@ class RunningHub:
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    config_dir: Path, data_dir: Path, **options: Any
+    config_dir: Path, data_dir: Path, *, also_on: tuple[str, ...] = (), **options: Any
 ) -> AsyncIterator[RunningHub]:
-    """Start a hub on an ephemeral port; stop it (and wait for it) afterwards."""
+    """Start a hub on an ephemeral port; stop it (and wait for it) afterwards.
+
+    ``also_on``: other local addresses to listen on as well, with the same port (the
+    URLs stay on 127.0.0.1).
+    """
     runtime = build_runtime(Options(config_dirs=[config_dir], data_dir=data_dir, **options))
     app = create_app(runtime)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    socks = [sock]
+    for host in also_on:
+        socks.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        socks[-1].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        socks[-1].bind((host, port))
     server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    task = asyncio.create_task(server.serve(sockets=socks))
     try:
         async with asyncio.timeout(timeout(10)):
             while not server.started:
@@ -61,4 +70,5 @@ async def running_hub(
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, timeout(10))
-        sock.close()
+        for s in socks:
+            s.close()

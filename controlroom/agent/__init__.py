@@ -1,0 +1,1 @@
+"""The site side: a resilient hub session, the `controlroom agent` command, simulated sites."""

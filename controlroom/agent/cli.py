@@ -1,0 +1,143 @@
+"""``controlroom agent``: the site side, in a terminal.
+
+``controlroom agent --server URL --username U [--password-file F]`` keeps a session
+for the site and prints its link, faults, requests and the floor whenever they
+change. One-shot subcommands (``report-fault``, ``request-speak``, ``status``,
+``checkin``) send one command over HTTP and print its ack or a clear error; their
+exit status is 0 for an ack and 1 for a refusal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from controlroom.agent.session import AgentError, HubSession, http_json, login
+from controlroom.agent.view import SiteView, render
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``agent`` and its subcommands on the main parser."""
+    agent = sub.add_parser("agent", help="the site agent: keep a session, or send one command")
+    agent.add_argument("--server", default="http://127.0.0.1:8000", help="hub URL")
+    agent.add_argument("--username", required=True, help="site account, e.g. site-hue")
+    agent.add_argument(
+        "--password-file", help="file holding the password (else $CONTROLROOM_PASSWORD or a prompt)"
+    )
+    actions = agent.add_subparsers(dest="action")
+    fault = actions.add_parser("report-fault", help="report a technical fault")
+    fault.add_argument(
+        "--category",
+        required=True,
+        choices=["audio", "video", "network", "equipment", "power", "other"],
+    )
+    fault.add_argument("--severity", default="major", choices=["critical", "major", "minor"])
+    fault.add_argument("description")
+    speak = actions.add_parser("request-speak", help="register a speaker")
+    speak.add_argument("--speaker", required=True)
+    speak.add_argument("--title", required=True)
+    speak.add_argument("--topic", default="Phát biểu")
+    speak.add_argument("--kind", default="speech", choices=["speech", "comment", "question"])
+    status = actions.add_parser("status", help="report the site's audio and video")
+    status.add_argument("--audio", required=True, choices=["ok", "fail", "unknown"])
+    status.add_argument("--video", required=True, choices=["ok", "fail", "unknown"])
+    status.add_argument("--note", default="")
+    checkin = actions.add_parser("checkin", help="check the site in")
+    checkin.add_argument("--technician", required=True)
+    checkin.add_argument("--phone", required=True)
+    checkin.add_argument("--delegates", type=int, default=None)
+    agent.set_defaults(func=run_agent)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_file:
+        try:
+            return Path(args.password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AgentError(f"cannot read {args.password_file}: {exc.strerror}") from None
+    if os.environ.get("CONTROLROOM_PASSWORD"):
+        return os.environ["CONTROLROOM_PASSWORD"]
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    return getpass.getpass(f"Password for {args.username}: ")
+
+
+def _one_shot(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    if args.action == "report-fault":
+        return "fault.report", {
+            "category": args.category,
+            "severity": args.severity,
+            "description": args.description,
+        }
+    if args.action == "request-speak":
+        return "speak.request", {
+            "speaker": args.speaker,
+            "title": args.title,
+            "topic": args.topic,
+            "kind": args.kind,
+        }
+    if args.action == "status":
+        return "site.status", {"audio": args.audio, "video": args.video, "note": args.note}
+    body: dict[str, Any] = {"technician": args.technician, "phone": args.phone}
+    if args.delegates is not None:
+        body["delegates"] = args.delegates
+    return "site.checkin", body
+
+
+async def _send_once(args: argparse.Namespace, password: str) -> int:
+    account = await login(args.server, args.username, password)
+    name, command_args = _one_shot(args)
+    url = f"{args.server.rstrip('/')}/api/conferences/{account['conference']}/commands"
+    body = {"id": str(uuid.uuid4()), "name": name, "args": command_args}
+    try:
+        status, answer = await asyncio.to_thread(http_json, url, body, account["token"])
+    except OSError as exc:
+        raise AgentError(f"cannot reach {args.server}: {exc}") from None
+    if status == 200 and answer.get("type") == "ack":
+        result = json.dumps(answer.get("result") or {}, ensure_ascii=False)
+        print(f"ok: {name} recorded as event {answer.get('seq')} {result}")
+        return 0
+    field = f" (field {answer['field']})" if answer.get("field") else ""
+    print(f"refused: {answer.get('code', status)}: {answer.get('message')}{field}", file=sys.stderr)
+    return 1
+
+
+async def _keep_session(args: argparse.Namespace, password: str) -> int:
+    view = SiteView()
+    last: list[str] = []
+
+    def on_frame(frame: dict[str, Any]) -> None:
+        nonlocal last
+        if frame.get("type") == "welcome":
+            view.server_offset_ms = int(frame.get("server_time", 0)) - int(time.time() * 1000)
+        if view.feed(frame) or frame.get("type") == "synced":
+            lines = render(view, int(time.time() * 1000))
+            if lines != last:
+                last = lines
+                stamp = time.strftime("%H:%M:%S")
+                print(f"{stamp} " + "\n         ".join(lines), flush=True)
+
+    session = HubSession(args.server, args.username, password, on_frame=on_frame)
+    print(f"connecting to {args.server} as {args.username} (Ctrl-C to stop)", flush=True)
+    await session.run()
+    return 0
+
+
+def run_agent(args: argparse.Namespace) -> int:
+    """Entry point of ``controlroom agent``."""
+    password = _password(args)
+    try:
+        if args.action:
+            return asyncio.run(_send_once(args, password))
+        return asyncio.run(_keep_session(args, password))
+    except AgentError as exc:
+        print(f"controlroom agent: error: {exc}", file=sys.stderr)
+        return 2

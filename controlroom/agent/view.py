@@ -1,0 +1,132 @@
+"""What a site agent shows: its link, its faults and requests, and who has the floor.
+
+Built from the frames of one session (snapshot, events, links) with no clock
+reads: times come from the frames. ``render`` turns it into a few terminal lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_STATES = {
+    "fault.reported": "open",
+    "fault.acknowledged": "acknowledged",
+    "fault.resolved": "resolved",
+    "fault.confirmed": "confirmed",
+    "fault.reopened": "reopened",
+}
+SPEAK_STATES = {
+    "speak.requested": "requested",
+    "speak.approved": "approved",
+    "speak.rejected": "rejected",
+    "speak.withdrawn": "withdrawn",
+    "speak.granted": "on_floor",
+    "speak.ended": "ended",
+}
+
+
+@dataclass
+class SiteView:
+    """The agent's picture of its own site."""
+
+    site: str | None = None
+    link: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    floor: dict[str, Any] | None = None
+    phase: str = ""
+    server_offset_ms: int = 0
+
+    def feed(self, frame: dict[str, Any]) -> bool:
+        """Apply one frame; True when something a person would see changed."""
+        kind = frame.get("type")
+        if kind == "welcome":
+            self.site = frame.get("site")
+            return True
+        if kind == "snapshot":
+            self._snapshot(frame.get("state") or {})
+            return True
+        if kind == "links":
+            entry = (frame.get("sites") or {}).get(self.site)
+            if entry and entry != self.link:
+                changed = entry.get("state") != self.link.get("state")
+                self.link = entry
+                return changed
+            return False
+        if kind == "event":
+            return self._event(frame)
+        return False
+
+    def _snapshot(self, state: dict[str, Any]) -> None:
+        self.phase = (state.get("conference") or {}).get("phase", "")
+        site = (state.get("sites") or {}).get(self.site) or {}
+        self.link = dict(site.get("link") or {})
+        self.faults = {k: dict(v) for k, v in (state.get("faults") or {}).items()}
+        speaking = state.get("speaking") or {}
+        requests = speaking.get("requests") or {}
+        self.requests = {k: dict(v) for k, v in requests.items() if v.get("site") == self.site}
+        on_floor = speaking.get("on_floor")
+        self.floor = dict(requests[on_floor]) if on_floor in requests else None
+
+    def _event(self, frame: dict[str, Any]) -> bool:
+        name, data = frame.get("name", ""), frame.get("data") or {}
+        if name == "conference.phase":
+            self.phase = data.get("phase", self.phase)
+        elif name in FAULT_STATES:
+            fault = self.faults.setdefault(data.get("fault_id", "?"), dict(data))
+            fault["state"] = FAULT_STATES[name]
+        elif name in SPEAK_STATES:
+            rid = data.get("request_id", "?")
+            if data.get("site") == self.site:
+                request = self.requests.setdefault(rid, dict(data))
+                request["state"] = SPEAK_STATES[name]
+            if name == "speak.granted":
+                self.floor = dict(data)
+            elif name == "speak.ended" and self.floor and self.floor.get("request_id") == rid:
+                self.floor = None
+        elif (
+            name == "speak.extended"
+            and self.floor
+            and self.floor.get("request_id") == data.get("request_id")
+        ):
+            self.floor.update(ends_at=data.get("ends_at"), limit_s=data.get("limit_s"))
+        elif name == "link.changed" and data.get("site") == self.site:
+            self.link = {**self.link, "state": data.get("to")}
+        else:
+            return False
+        return True
+
+
+def render(view: SiteView, now_ms: int) -> list[str]:
+    """A few lines for the terminal."""
+    link = view.link
+    parts = [f"[{view.site}] link: {link.get('state', 'unknown')}"]
+    if link.get("rtt_ms") is not None:
+        parts.append(f"RTT {link['rtt_ms']:.0f} ms")
+    if link.get("loss_pct") is not None:
+        parts.append(f"loss {link['loss_pct']:.1f} %")
+    if link.get("flapping"):
+        parts.append("FLAPPING")
+    if view.phase:
+        parts.append(f"phase: {view.phase}")
+    lines = ["  ".join(parts)]
+    if view.floor:
+        floor = view.floor
+        left = ""
+        if floor.get("ends_at"):
+            seconds = int((floor["ends_at"] - now_ms - view.server_offset_ms) / 1000)
+            word = "left" if seconds >= 0 else "over"
+            left = f" {abs(seconds) // 60:02d}:{abs(seconds) % 60:02d} {word}"
+        where = floor.get("site_name") or floor.get("site")
+        lines.append(f"  floor: {floor.get('speaker')} ({where}){left}")
+    else:
+        lines.append("  floor: -")
+    for fid, fault in sorted(view.faults.items()):
+        if fault.get("state") != "confirmed":
+            what = f"{fault.get('category')} {fault.get('description', '')!r}"
+            lines.append(f"  fault {fid} {fault.get('state')}: {what}")
+    for rid, request in sorted(view.requests.items()):
+        if request.get("state") in ("requested", "approved", "on_floor"):
+            lines.append(f"  request {rid} {request.get('state')}: {request.get('speaker')}")
+    return lines

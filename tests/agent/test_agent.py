@@ -1,0 +1,210 @@
+"""The site agent: one-shot commands, a kept session that resumes, the terminal view."""
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from controlroom.agent.session import AgentError, HubSession
+from controlroom.domain import Actor
+from tests.conftest import DEMO
+from tests.support.client import Client
+from tests.support.server import running_hub
+from tests.support.timing import timeout
+
+
+@pytest.fixture
+async def fast(tmp_path):
+    """A hub pinging every 0.3 s."""
+    async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.3) as running:
+        yield running
+
+
+async def agent(url, *args, password="demo"):
+    """Run `controlroom agent` as a subprocess; its exit code, stdout and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "controlroom.cli",
+        "agent",
+        "--server",
+        url,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CONTROLROOM_PASSWORD": password},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout(30))
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_one_shot_commands_print_the_ack_or_a_clear_error(fast):
+    """report-fault, request-speak, status, checkin print ok; a refusal and a bad login do not."""
+    op = await Client.connect(fast.ws_url, await fast.login("operator"))
+    code, out, _ = await agent(
+        fast.url,
+        "--username",
+        "site-hue",
+        "report-fault",
+        "--category",
+        "audio",
+        "--severity",
+        "major",
+        "Mất tiếng",
+    )
+    assert code == 0 and out.startswith("ok: fault.report") and '"fault_id"' in out
+    await op.event("fault.reported", site="HUE", description="Mất tiếng")
+    speak = [
+        "--username",
+        "site-hue",
+        "request-speak",
+        "--speaker",
+        "Lê Văn Tám",
+        "--title",
+        "Giám đốc Sở",
+    ]
+    assert (await agent(fast.url, *speak))[0] == 0
+    code, _, err = await agent(fast.url, *speak)
+    assert code == 1 and "refused: conflict" in err
+    code, out, _ = await agent(
+        fast.url,
+        "--username",
+        "site-hue",
+        "status",
+        "--audio",
+        "ok",
+        "--video",
+        "fail",
+        "--note",
+        "Camera hỏng",
+    )
+    assert code == 0
+    await op.event("site.status", site="HUE", video="fail")
+    code, _, err = await agent(
+        fast.url,
+        "--username",
+        "site-hue",
+        "status",
+        "--audio",
+        "ok",
+        "--video",
+        "ok",
+        password="wrong",
+    )
+    assert code == 2 and "login refused" in err
+
+
+async def test_session_resumes_after_a_drop_with_nothing_lost_or_doubled(fast):
+    """Events while the agent is away arrive once after it reconnects; a pending command is sent."""
+    seen: list[int] = []
+    synced = asyncio.Event()
+
+    def on_frame(frame):
+        if frame["type"] == "event":
+            seen.append(frame["seq"])
+        if frame["type"] == "synced":
+            synced.set()
+
+    session = HubSession(fast.url, "site-hni", "demo", on_frame=on_frame)
+    runner = asyncio.create_task(session.run())
+    async with asyncio.timeout(timeout()):
+        await session.connected.wait()
+    hub, op = fast.hub, Actor("operator", "operator", None)
+    for i in range(3):
+        await hub.execute(
+            op,
+            f"a{i}",
+            "fault.report",
+            {"site": "HNI", "category": "audio", "severity": "minor", "description": "x"},
+        )
+    async with asyncio.timeout(timeout()):
+        while len([s for s in seen if s <= 3]) < 3:
+            await asyncio.sleep(0.02)
+    synced.clear()
+    await session.drop()
+    for i in range(5):
+        await hub.execute(
+            op,
+            f"b{i}",
+            "fault.report",
+            {"site": "HNI", "category": "video", "severity": "minor", "description": "y"},
+        )
+    answer = await session.command("site.status", {"audio": "ok", "video": "ok"})
+    assert answer["type"] == "ack" and session.reconnects >= 1
+    async with asyncio.timeout(timeout()):
+        await synced.wait()
+    fault_seqs = [
+        r.event.seq for r in await hub.events_after(0) if r.event.name == "fault.reported"
+    ]
+    async with asyncio.timeout(timeout()):
+        while not set(fault_seqs) <= set(seen):
+            await asyncio.sleep(0.02)
+    assert len(seen) == len(set(seen)) and seen == sorted(seen)
+    session.stop()
+    await asyncio.wait_for(runner, timeout())
+
+
+async def test_wrong_password_is_an_agent_error(fast):
+    """A session whose login is refused stops with AgentError instead of retrying for ever."""
+    session = HubSession(fast.url, "site-hni", "nope")
+    with pytest.raises(AgentError):
+        await asyncio.wait_for(session.run(), timeout())
+
+
+async def test_agent_terminal_shows_link_faults_and_floor(fast):
+    """The kept session prints the site's link state, its new fault and who has the floor."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "controlroom.cli",
+        "agent",
+        "--server",
+        fast.url,
+        "--username",
+        "site-dng",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CONTROLROOM_PASSWORD": "demo"},
+    )
+    output: list[str] = []
+
+    async def expect(text):
+        async with asyncio.timeout(timeout(15)):
+            while not any(text in line for line in output):
+                line = await proc.stdout.readline()
+                if not line:
+                    raise AssertionError("agent exited: " + "".join(output))
+                output.append(line.decode())
+
+    try:
+        await expect("link: online")
+        op = Actor("operator", "operator", None)
+        await fast.hub.execute(
+            op,
+            "f",
+            "fault.report",
+            {"site": "DNG", "category": "power", "severity": "major", "description": "Mất điện"},
+        )
+        await expect("fault F0001 open: power")
+        asst = Actor("assistant", "assistant", None)
+        added = await fast.hub.execute(
+            asst,
+            "add",
+            "speak.add",
+            {
+                "site": "HCM",
+                "speaker": "Phan Văn Khải",
+                "title": "Phó Chủ tịch",
+                "topic": "Kinh tế",
+                "kind": "speech",
+            },
+        )
+        await fast.hub.execute(
+            asst, "g", "speak.grant", {"request_id": added["result"]["request_id"]}
+        )
+        await expect("floor: Phan Văn Khải")
+    finally:
+        proc.terminate()
+        await proc.wait()
