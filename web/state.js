@@ -258,6 +258,10 @@ const APPLIERS = {
       flapping: !!d.flapping,
     };
   },
+  "link.flapping"(store, ev) {
+    const s = site(store, ev);
+    if (s) s.link = Object.assign({}, s.link, { flapping: !!ev.data.flapping });
+  },
   "fault.reported"(store, ev) {
     const d = ev.data;
     store.state.faults[d.fault_id] = {
