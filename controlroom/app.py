@@ -136,7 +136,7 @@ class Runtime:
         sessions.on_open = lambda conn: monitor(conn).opened(conn)
         sessions.on_close = lambda conn: monitor(conn).closed(conn)
         sessions.on_pong = lambda conn, rtt: monitor(conn).pong(conn, rtt)
-        sessions.on_message = lambda conn, frame: monitor(conn).message(conn, frame)
+        sessions.frame_handlers["stats"] = lambda conn, frame: monitor(conn).message(conn, frame)
 
     async def stop(self) -> None:
         """Stop link monitors and hubs, then close the log."""

@@ -10,6 +10,7 @@ nothing is shown twice across a reconnect.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -97,7 +98,9 @@ class Sessions:
         self.auth = auth
         self.heartbeat_s = heartbeat_s
         self.on_pong: Callable[[Connection, float], None] | None = None
-        self.on_message: Callable[[Connection, dict[str, Any]], None] | None = None
+        #: Handlers of frame types other than hello/cmd/pong, by type (``stats``, ``rtc.*``).
+        #: A handler may return an awaitable; it raises SignalError to answer with an error.
+        self.frame_handlers: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {}
         self.on_open: Callable[[Connection], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
         self.connections: set[Connection] = set()
@@ -209,10 +212,12 @@ class Sessions:
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         """Frames other than hello, cmd and pong: handed to the link and media parts."""
-        if self.on_message is not None:
-            self.on_message(conn, frame)
-            return
-        raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
+        handler = self.frame_handlers.get(frame["type"])
+        if handler is None:
+            raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
+        result = handler(conn, frame)
+        if inspect.isawaitable(result):
+            await result
 
     def pong(self, conn: Connection, rtt_ms: float) -> None:
         """A pong: its RTT feeds link health."""
