@@ -66,11 +66,24 @@ class SqliteEventLog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-log")
+        # Reads get their own thread and connection: in WAL mode they never wait for
+        # a commit's fsync, so an idempotency lookup is not queued behind a write.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read")
         self._db: sqlite3.Connection | None = None
+        self._rdb: sqlite3.Connection | None = None
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
+
+    async def _read_run(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, fn, *args)
+
+    def _open_reader(self) -> None:
+        rdb = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        rdb.execute("PRAGMA busy_timeout=5000")
+        self._rdb = rdb
 
     # -- lifecycle -------------------------------------------------------------------
     def _open(self) -> None:
@@ -86,14 +99,19 @@ class SqliteEventLog:
         """Create the file and tables if missing."""
         try:
             await self._run(self._open)
+            await self._read_run(self._open_reader)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
 
     async def close(self) -> None:
         """Close the database and its thread."""
+        if self._rdb is not None:
+            rdb, self._rdb = self._rdb, None
+            await self._read_run(rdb.close)
         if self._db is not None:
             db, self._db = self._db, None
             await self._run(db.close)
+        self._reader.shutdown(wait=True)
         self._executor.shutdown(wait=True)
 
     @property
@@ -102,9 +120,15 @@ class SqliteEventLog:
             raise StoreUnavailable("the event log is not open")
         return self._db
 
+    @property
+    def rdb(self) -> sqlite3.Connection:
+        if self._rdb is None:
+            raise StoreUnavailable("the event log is not open")
+        return self._rdb
+
     # -- reads -----------------------------------------------------------------------
     def _head(self, conference: str) -> tuple[int, str]:
-        row = self.db.execute(
+        row = self.rdb.execute(
             "SELECT seq, hash FROM events WHERE conference=? ORDER BY seq DESC LIMIT 1",
             (conference,),
         ).fetchone()
@@ -112,7 +136,7 @@ class SqliteEventLog:
 
     async def head(self, conference: str) -> tuple[int, str]:
         """The last seq and hash."""
-        return await self._run(self._head, conference)  # type: ignore[no-any-return]
+        return await self._read_run(self._head, conference)  # type: ignore[no-any-return]
 
     def _read(self, conference: str, after: int, limit: int | None) -> list[Record]:
         sql = (
@@ -123,14 +147,14 @@ class SqliteEventLog:
         if limit is not None:
             sql += " LIMIT ?"
             params += (limit,)
-        return [_record(row) for row in self.db.execute(sql, params)]
+        return [_record(row) for row in self.rdb.execute(sql, params)]
 
     async def read(self, conference: str, after: int, limit: int | None = None) -> list[Record]:
         """Records after ``after``, in order."""
-        return await self._run(self._read, conference, after, limit)  # type: ignore[no-any-return]
+        return await self._read_run(self._read, conference, after, limit)  # type: ignore[no-any-return]
 
     def _answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
-        row = self.db.execute(
+        row = self.rdb.execute(
             "SELECT answer FROM answers WHERE conference=? AND account=? AND command_id=?",
             (conference, account, command_id),
         ).fetchone()
@@ -138,17 +162,17 @@ class SqliteEventLog:
 
     async def answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
         """A stored command answer."""
-        return await self._run(self._answer, conference, account, command_id)  # type: ignore[no-any-return]
+        return await self._read_run(self._answer, conference, account, command_id)  # type: ignore[no-any-return]
 
     def _load_snapshot(self, conference: str) -> Snapshot | None:
-        row = self.db.execute(
+        row = self.rdb.execute(
             "SELECT seq, fingerprint, state FROM snapshots WHERE conference=?", (conference,)
         ).fetchone()
         return Snapshot(row[0], row[1], json.loads(row[2])) if row else None
 
     async def load_snapshot(self, conference: str) -> Snapshot | None:
         """The latest snapshot."""
-        return await self._run(self._load_snapshot, conference)  # type: ignore[no-any-return]
+        return await self._read_run(self._load_snapshot, conference)  # type: ignore[no-any-return]
 
     # -- the one write -----------------------------------------------------------------
     def _append(
