@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -57,6 +58,8 @@ def topology() -> Iterator[Topology]:
     except Unavailable as exc:
         pytest.skip(f"no network namespaces here: {exc}")
     try:
+        if topo.offloads != "tso/gso/gro off":
+            warnings.warn(f"veth offloads {topo.offloads}", stacklevel=1)
         yield topo
     finally:
         topo.close()
