@@ -1,0 +1,72 @@
+"""The report as JSON and as CSV (one file per table, or all of them in a zip).
+
+Rules:
+
+- JSON is the report model itself (:func:`build_report`), UTF-8, keys in model order.
+- CSV: one table per file, named ``<table>.csv`` (see :data:`TABLE_NAMES`), UTF-8 with
+  a byte-order mark so that spreadsheet programs show Vietnamese correctly, a header
+  row of labels in the report's language, times as ISO 8601 local times, durations in
+  seconds and ratios as fractions (0..1), enums as their codes (``critical``).
+- ``csv_zip`` packs every table into one zip (``report-<conference>-csv.zip``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any
+
+from controlroom.report.i18n import iso, t
+from controlroom.report.tables import Table, tables
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """The report as JSON text."""
+    return json.dumps(report, ensure_ascii=False, indent=1)
+
+
+def _cell(kind: str, value: Any, tz: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "time":
+        return iso(value, tz)
+    if kind == "bool":
+        return "1" if value else "0"
+    return value
+
+
+def table_csv(table: Table, lang: str, tz: str) -> str:
+    """One table as CSV text (with a BOM)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([t(c.label, lang) for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_cell(c.kind, row.get(c.key), tz) for c in table.columns])
+    return out.getvalue()
+
+
+def csv_table(report: dict[str, Any], name: str, lang: str) -> str | None:
+    """The CSV of the table ``name``, or None when there is no such table."""
+    tz = report["conference"]["timezone"]
+    for table in tables(report):
+        if table.name == name:
+            return table_csv(table, lang, tz)
+    return None
+
+
+def csv_files(report: dict[str, Any], lang: str) -> dict[str, str]:
+    """Every table as ``{file name: CSV text}``."""
+    tz = report["conference"]["timezone"]
+    return {f"{table.name}.csv": table_csv(table, lang, tz) for table in tables(report)}
+
+
+def csv_zip(report: dict[str, Any], lang: str) -> bytes:
+    """Every table's CSV in one zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in csv_files(report, lang).items():
+            archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()

@@ -1,0 +1,61 @@
+"""Where a report's events come from: the live hub, or a data directory read-only.
+
+Rules: both paths hand :func:`controlroom.report.model.build_report` the same thing,
+every stored event of the conference in seq order and the chain verification of
+exactly those records, so a report built offline from a copy of the data directory
+equals the one served live. The offline reader opens ``events.db`` with
+``mode=ro`` and never writes (not even a WAL checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from controlroom.domain.model import Actor, Event
+from controlroom.store.chain import Record, Verification, verify
+
+
+@dataclass(frozen=True, slots=True)
+class LogExtract:
+    """The events of one conference and what the chain check said of them."""
+
+    events: list[Event]
+    verification: Verification
+    head_hash: str | None
+
+
+def from_records(conference: str, records: list[Record]) -> LogExtract:
+    """Verify ``records`` (all of the conference's, in order) and keep their events."""
+    verification = verify(conference, records)
+    head = records[-1].hash if records else None
+    return LogExtract([r.event for r in records], verification, head)
+
+
+def _rows(db: sqlite3.Connection, conference: str) -> Iterator[Record]:
+    actors: dict[str, Actor] = {}
+    rows = db.execute(
+        "SELECT seq, at, name, actor, data, prev_hash, hash FROM events"
+        " WHERE conference=? ORDER BY seq",
+        (conference,),
+    )
+    for seq, at, name, actor_text, data, prev_hash, hash_ in rows:
+        actor = actors.get(actor_text)
+        if actor is None:
+            actor = actors[actor_text] = Actor.from_wire(json.loads(actor_text))
+        yield Record(Event(seq, at, name, actor, json.loads(data)), prev_hash, hash_)
+
+
+def read_data_dir(data_dir: Path, conference: str) -> LogExtract:
+    """Every event of ``conference`` in ``data_dir/events.db``, opened read-only."""
+    path = data_dir / "events.db"
+    if not path.exists():
+        raise FileNotFoundError(f"no event log at {path}")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return from_records(conference, list(_rows(db, conference)))
+    finally:
+        db.close()
