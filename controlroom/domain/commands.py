@@ -20,8 +20,9 @@ Commands that concern one site (``site.checkin``, ``site.status``, ``fault.repor
 ``speak.request``) carry ``site``: a ``site`` actor's own site is filled in, and
 an explicit other site is Forbidden; any other actor must pass ``site``.
 
-:class:`Tick` (timers) and :class:`LinkChange` (the link monitor) are issued by
-``SYSTEM`` only and are never parsed from the wire.
+:class:`Tick` (timers), :class:`LinkChange` (the link monitor) and the test-call
+runner's :class:`CallSite`, :class:`FinishTestCall`, :class:`InterruptTestCalls` and
+:class:`AutoCampaign` are issued by ``SYSTEM`` only and are never parsed from the wire.
 """
 
 from __future__ import annotations
@@ -311,6 +312,38 @@ class LinkFlap(Command):
     reason: OptText = ""
 
 
+class CallSite(Command):
+    """The media runner calls one site of a running campaign (SYSTEM only)."""
+
+    name: ClassVar[str] = "testcall.call"
+    site: Ident
+    campaign: Ident
+    attempt: Annotated[int, Field(ge=1, le=10)] = 1
+
+
+class FinishTestCall(Command):
+    """The media runner's verdict on a running call (SYSTEM only)."""
+
+    name: ClassVar[str] = "testcall.finish"
+    call: Ident
+    verdict: Literal["pass", "warn", "fail"]
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    reasons: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class InterruptTestCalls(Command):
+    """At start-up: calls and a campaign the hub was running before it stopped fail."""
+
+    name: ClassVar[str] = "testcall.interrupt"
+
+
+class AutoCampaign(Command):
+    """The conference's ``test_at`` has come: start its campaign, once (SYSTEM only)."""
+
+    name: ClassVar[str] = "testcall.auto_campaign"
+    concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A wire command: its model and the roles that may issue it."""
@@ -354,7 +387,9 @@ COMMANDS: dict[str, CommandSpec] = dict(
 )
 
 #: Commands only the hub itself (``SYSTEM``) issues.
-SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset({Tick, LinkChange, LinkFlap})
+SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset(
+    {Tick, LinkChange, LinkFlap, CallSite, FinishTestCall, InterruptTestCalls, AutoCampaign}
+)
 
 
 def _invalid(exc: ValidationError) -> InvalidArgs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import agenda, conference, faults, links, sites, speaking
+from . import agenda, conference, faults, links, sites, speaking, testcalls
 from .commands import COMMANDS, SYSTEM_COMMANDS, Command, SiteCommand, Tick
 from .errors import Forbidden, UnknownCommand
 from .model import Actor, Event, NewEvent
@@ -24,6 +24,7 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **faults.DECIDERS,
     **speaking.DECIDERS,
     **agenda.DECIDERS,
+    **testcalls.DECIDERS,
 }
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
@@ -32,6 +33,7 @@ _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **faults.APPLIERS,
     **speaking.APPLIERS,
     **agenda.APPLIERS,
+    **testcalls.APPLIERS,
 }
 _TIMERS = (faults, speaking, agenda)
 

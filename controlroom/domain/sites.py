@@ -6,31 +6,18 @@ Rules:
   phone and (when given) delegates, and keeps the first ``checked_in_at``.
 - ``site.status`` records the site's own view of audio and video.
 - the link state is ``links.py``'s (``link.changed``, ``link.flapping``).
-- ``testcall.start|campaign|cancel`` are validated here (sites must exist) but emit
-  nothing: the service's media runner performs the calls and appends
-  ``testcall.started`` / ``testcall.result`` / ``campaign.progress`` itself.
-  ``state.testcalls[site]`` holds the latest call: ``state`` is ``running`` from
-  ``testcall.started`` and ``done`` with ``verdict``, ``metrics``, ``reasons`` from
-  ``testcall.result``.
+- test calls and campaigns are ``testcalls.py``'s.
 - An unknown site code is :class:`NotFound`. Events about unknown sites are ignored by
   ``apply``. This module never reads the clock.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .commands import (
-    CancelTestCall,
-    CheckIn,
-    Command,
-    ReportStatus,
-    StartCampaign,
-    StartTestCall,
-)
+from .commands import CheckIn, Command, ReportStatus
 from .errors import NotFound
 from .model import Actor, Event, NewEvent, SiteInfo
 
@@ -123,28 +110,6 @@ def _decide_status(
     return [NewEvent("site.status", data)]
 
 
-def _decide_testcall(
-    state: ConferenceState, cmd: StartTestCall, actor: Actor, now: int
-) -> list[NewEvent]:
-    require_site(state, cmd.site)
-    return []
-
-
-def _decide_campaign(
-    state: ConferenceState, cmd: StartCampaign, actor: Actor, now: int
-) -> list[NewEvent]:
-    for i, code in enumerate(cmd.sites or []):
-        if code not in state.sites:
-            raise NotFound(f"There is no site with code {code!r}.", field=f"args.sites.{i}")
-    return []
-
-
-def _decide_cancel(
-    state: ConferenceState, cmd: CancelTestCall, actor: Actor, now: int
-) -> list[NewEvent]:
-    return []
-
-
 def _apply_checked_in(state: ConferenceState, event: Event) -> None:
     site = state.sites.get(event.data.get("site", ""))
     if site is None:
@@ -170,55 +135,11 @@ def _apply_status(state: ConferenceState, event: Event) -> None:
     }
 
 
-def _apply_testcall_started(state: ConferenceState, event: Event) -> None:
-    code = event.data.get("site")
-    if code not in state.sites:
-        return
-    state.testcalls[code] = {
-        "call": event.data.get("call"),
-        "site": code,
-        "state": "running",
-        "started_at": event.at,
-        "finished_at": None,
-        "verdict": None,
-        "metrics": {},
-        "reasons": [],
-    }
-
-
-def _apply_testcall_result(state: ConferenceState, event: Event) -> None:
-    code = event.data.get("site")
-    if code not in state.sites:
-        return
-    previous = state.testcalls.get(code)
-    same_call = previous is not None and previous.get("call") == event.data.get("call")
-    state.testcalls[code] = {
-        "call": event.data.get("call"),
-        "site": code,
-        "state": "done",
-        "started_at": previous["started_at"] if same_call and previous else None,
-        "finished_at": event.at,
-        "verdict": event.data.get("verdict"),
-        "metrics": copy.deepcopy(event.data.get("metrics") or {}),
-        "reasons": copy.deepcopy(event.data.get("reasons") or []),
-    }
-
-
-def _apply_nothing(state: ConferenceState, event: Event) -> None:
-    return None
-
-
 DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     CheckIn: _decide_checkin,
     ReportStatus: _decide_status,
-    StartTestCall: _decide_testcall,
-    StartCampaign: _decide_campaign,
-    CancelTestCall: _decide_cancel,
 }
 APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     "site.checked_in": _apply_checked_in,
     "site.status": _apply_status,
-    "testcall.started": _apply_testcall_started,
-    "testcall.result": _apply_testcall_result,
-    "campaign.progress": _apply_nothing,
 }

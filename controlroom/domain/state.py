@@ -35,6 +35,7 @@ class ConferenceState:
     speaking: SpeakingState = field(default_factory=SpeakingState)
     agenda: AgendaState = field(default_factory=AgendaState)
     testcalls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    campaign: dict[str, Any] | None = None
     counters: dict[str, int] = field(default_factory=lambda: {"fault": 0, "request": 0})
 
 
@@ -88,6 +89,7 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
             "current": ag.current,
         },
         "testcalls": _copy(state.testcalls),
+        "campaign": _copy(state.campaign),
         "counters": dict(state.counters),
     }
 
@@ -116,5 +118,6 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
             current=ag["current"],
         ),
         testcalls=d["testcalls"],
+        campaign=d.get("campaign"),
         counters=d["counters"],
     )

@@ -78,6 +78,7 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
         else:
             result["faults"] = {fid: f.to_view() for fid, f in state.faults.items()}
             result["testcalls"] = {k: _copy(v) for k, v in state.testcalls.items()}
+            result["campaign"] = _copy(state.campaign) if state.campaign else None
         return result
     own = viewer.site if role == "site" else None
     result["sites"] = {c: s.to_view() for c, s in state.sites.items() if c == own}

@@ -75,13 +75,6 @@ def test_campaign_names_the_unknown_site(world: World) -> None:
     assert err.value.field == "args.sites.1"
 
 
-def test_testcall_commands_emit_nothing(world: World) -> None:
-    """Test-call commands are validated here; the media runner emits their events."""
-    assert world.do("testcall.start", {"site": "HN"}, OPERATOR) == []
-    assert world.do("testcall.campaign", {"concurrency": 4}, OPERATOR) == []
-    assert world.do("testcall.cancel", {}, OPERATOR) == []
-
-
 def test_link_changed_is_stored(world: World) -> None:
     """link.changed stores state, measurements, since and flapping; initial state unknown."""
     assert world.state.sites["HN"].link["state"] == "unknown"
