@@ -27,9 +27,10 @@ import hashlib
 import itertools
 import json
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 from controlroom.config import ConferenceConfig
@@ -50,9 +51,9 @@ from controlroom.domain import (
     state_to_dict,
 )
 from controlroom.domain.errors import InvalidArgs
-from controlroom.service.audience import event_keys
+from controlroom.service.committer import CommitLog, _Pending
 from controlroom.service.errors import Unavailable, error_answer
-from controlroom.store.base import Answer, EventLog, Snapshot
+from controlroom.store.base import Answer, EventLog
 from controlroom.store.chain import GENESIS, Record, link_hash
 from signaling.fanout import Fanout
 
@@ -73,15 +74,7 @@ def config_fingerprint(config: ConferenceConfig) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@dataclass
-class _Pending:
-    records: list[Record]
-    answers: list[Answer]
-    future: asyncio.Future[None]
-    on_commit: list[dict[str, Any]] = field(default_factory=list)
-
-
-class ConferenceHub:
+class ConferenceHub(CommitLog):
     """The live state, log and fan-out of one conference."""
 
     def __init__(
@@ -116,7 +109,9 @@ class ConferenceHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._snapshotting: asyncio.Task[None] | None = None
         self.ready = False
-        self.listeners: list[Callable[[Event], None]] = []
+        self._init_commit_log()
+        #: Called with (command name, seconds spent in ``execute``); metrics set it.
+        self.on_command: Callable[[Any, float], None] | None = None
 
     def _initial(self) -> ConferenceState:
         c = self.config
@@ -130,6 +125,8 @@ class ConferenceHub:
             asyncio.create_task(self._commit_loop(), name=f"commit:{self.id}"),
             asyncio.create_task(self._timer_loop(), name=f"timers:{self.id}"),
         ]
+        if getattr(self.store, "shared", False):
+            self._tasks.append(asyncio.create_task(self._tail_loop(), name=f"tail:{self.id}"))
 
     async def _load(self) -> None:
         snap = await self.store.load_snapshot(self.id)
@@ -148,8 +145,14 @@ class ConferenceHub:
                 self.recent.append(rec)
             seq = batch[-1].event.seq
         head_seq, head_hash = await self.store.head(self.id)
-        if head_seq != seq:
-            raise RuntimeError(f"log head {head_seq} but replay reached {seq}")
+        while head_seq != seq:  # another instance appended meanwhile (shared log)
+            for rec in await self.store.read(self.id, seq):
+                apply(durable, rec.event)
+                self.recent.append(rec)
+                seq = rec.event.seq
+            head_seq, head_hash = await self.store.head(self.id)
+            if head_seq < seq:
+                raise RuntimeError(f"log head {head_seq} is behind the replay at {seq}")
         self.durable = durable
         self.state = state_from_dict(state_to_dict(durable))
         self.durable_seq = self._assigned_seq = seq
@@ -176,6 +179,16 @@ class ConferenceHub:
     # -- commands --------------------------------------------------------------------------
     async def execute(self, actor: Actor, command_id: Any, name: Any, args: Any) -> dict[str, Any]:
         """Run one command and return its ``ack`` or ``error`` frame (never raises)."""
+        if self.on_command is None:
+            return await self._execute_once(actor, command_id, name, args)
+        started = time.perf_counter()
+        answer = await self._execute_once(actor, command_id, name, args)
+        self.on_command(name, time.perf_counter() - started)
+        return answer
+
+    async def _execute_once(
+        self, actor: Actor, command_id: Any, name: Any, args: Any
+    ) -> dict[str, Any]:
         key = (actor.account, str(command_id))
         known = self._answers.get(key)
         if known is not None:
@@ -203,43 +216,50 @@ class ConferenceHub:
             return stored
         if not self.ready:
             raise Unavailable("the hub is recovering its state")
-        try:
-            if not isinstance(name, str):
-                raise InvalidArgs("command name must be a string", field="name")
-            if not isinstance(args, dict):
-                raise InvalidArgs("args must be a map", field="args")
-            command = parse_command(name, args, actor)
-            now = self.clock_ms()
-            events = decide(self.state, command, actor, now)
-        except DomainError as exc:
-            answer = error_answer(exc, command_id)
-            await self._commit([], [Answer(actor.account, str(command_id), answer)])
-            self._remember(actor.account, str(command_id), answer)
-            return answer
-        answer = {"type": "ack", "id": command_id, "seq": 0, "result": _result(events)}
-        records = self._chain(actor, events, now)
-        answer["seq"] = records[-1].event.seq if records else self._assigned_seq
-        await self._commit(records, [Answer(actor.account, str(command_id), answer)])
-        self._remember(actor.account, str(command_id), answer)
+        account, key = actor.account, str(command_id)
+
+        def attempt() -> tuple[list[Record], list[Answer], Any]:
+            try:
+                if not isinstance(name, str):
+                    raise InvalidArgs("command name must be a string", field="name")
+                if not isinstance(args, dict):
+                    raise InvalidArgs("args must be a map", field="args")
+                command = parse_command(name, args, actor)
+                now = self.clock_ms()
+                events = decide(self.state, command, actor, now)
+            except DomainError as exc:
+                refusal = error_answer(exc, command_id)
+                return [], [Answer(account, key, refusal)], refusal
+            records = self._chain(actor, events, now)
+            seq = records[-1].event.seq if records else self._assigned_seq
+            answer = {"type": "ack", "id": command_id, "seq": seq, "result": _result(events)}
+            return records, [Answer(account, key, answer)], answer
+
+        answer: dict[str, Any] = await self._submit(attempt)
+        self._remember(account, key, answer)
         return answer
 
     async def record(self, actor: Actor, events: Iterable[NewEvent]) -> int:
-        """Append events the hub itself decided (link changes, test calls); returns last seq."""
-        if not self.ready:
-            raise Unavailable("the hub is recovering its state")
-        records = self._chain(actor, list(events))
-        await self._commit(records, [])
-        return records[-1].event.seq if records else self.durable_seq
+        """Append events decided outside the domain (e.g. a test call's result); last seq."""
+        decided = list(events)
+
+        def attempt() -> tuple[list[Record], list[Answer], Any]:
+            records = self._chain(actor, decided)
+            return records, [], records[-1].event.seq if records else self._assigned_seq
+
+        seq: int = await self._submit(attempt)
+        return seq
 
     async def system(self, command: Any) -> int:
         """Decide and record a command of the hub itself (link monitor, media runner)."""
-        if not self.ready:
-            raise Unavailable("the hub is recovering its state")
-        now = self.clock_ms()
-        events = decide(self.state, command, SYSTEM, now)
-        records = self._chain(SYSTEM, events, now)
-        await self._commit(records, [])
-        return records[-1].event.seq if records else self.durable_seq
+
+        def attempt() -> tuple[list[Record], list[Answer], Any]:
+            now = self.clock_ms()
+            records = self._chain(SYSTEM, decide(self.state, command, SYSTEM, now), now)
+            return records, [], records[-1].event.seq if records else self._assigned_seq
+
+        seq: int = await self._submit(attempt)
+        return seq
 
     def _remember(self, account: str, command_id: str, answer: dict[str, Any]) -> None:
         self._answers[(account, command_id)] = answer
@@ -265,65 +285,6 @@ class ConferenceHub:
             self._changed.set()
         return records
 
-    async def _commit(self, records: list[Record], answers: list[Answer]) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(records, answers, future))
-        self._wake.set()
-        await future
-
-    # -- the committer -----------------------------------------------------------------------
-    async def _commit_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._pending:
-                batch, self._pending = self._pending, []
-                await self._commit_batch(batch)
-
-    async def _commit_batch(self, batch: list[_Pending]) -> None:
-        records = [r for p in batch for r in p.records]
-        answers = [a for p in batch for a in p.answers]
-        try:
-            await self.store.append(self.id, self.durable_seq, records, answers)
-        except Exception as exc:  # noqa: BLE001 - every waiter learns of it
-            log.error("commit of %d events failed: %s", len(records), exc)
-            self._rollback(batch, exc)
-            return
-        for rec in records:
-            apply(self.durable, rec.event)
-            self.recent.append(rec)
-            self.durable_seq = rec.event.seq
-            self._durable_hash = rec.hash
-            self.fanout.publish(rec.event.to_wire(), event_keys(rec.event.name, rec.event.data))
-            for listener in self.listeners:
-                listener(rec.event)
-        for pending in batch:
-            if not pending.future.done():
-                pending.future.set_result(None)
-        due = self.durable_seq - self._snapshot_seq >= self.snapshot_every
-        if due and (self._snapshotting is None or self._snapshotting.done()):
-            # Written in the background: the next batch must not wait for a snapshot.
-            self._snapshotting = asyncio.create_task(self._save_snapshot())
-
-    def _rollback(self, batch: list[_Pending], exc: Exception) -> None:
-        """Forget every decision not yet durable, including those decided after this batch."""
-        doomed = batch + self._pending
-        self._pending = []
-        self.state = state_from_dict(state_to_dict(self.durable))
-        self._assigned_seq = self.durable_seq
-        self._head_hash = self._durable_hash
-        for pending in doomed:
-            if not pending.future.done():
-                pending.future.set_exception(Unavailable(str(exc)))
-
-    async def _save_snapshot(self) -> None:
-        snap = Snapshot(self.durable_seq, self.fingerprint, state_to_dict(self.durable))
-        try:
-            await self.store.save_snapshot(self.id, snap)
-            self._snapshot_seq = snap.seq
-        except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation only
-            log.warning("snapshot at %d not saved: %s", snap.seq, exc)
-
     # -- timers ----------------------------------------------------------------------------
     async def _timer_loop(self) -> None:
         while True:
@@ -336,10 +297,9 @@ class ConferenceHub:
                     await asyncio.wait_for(self._changed.wait(), timeout)
                 continue
             try:
-                events = decide(self.state, Tick(), SYSTEM, now)
-                if events:
-                    await self._commit(self._chain(SYSTEM, events, now), [])
-                else:
+                before = self._assigned_seq
+                await self.system(Tick())
+                if self._assigned_seq == before:
                     await asyncio.sleep(0.2)  # a deadline that produced nothing: do not spin
             except Exception as exc:  # noqa: BLE001 - timers retry on the next round
                 log.warning("timer round failed: %s", exc)
