@@ -32,6 +32,8 @@ from controlroom.domain import view, visible
 from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
+from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from controlroom.service.metrics import HubMetrics
 from controlroom.service.sessions import Authenticator, Principal, Sessions
 from controlroom.store.base import EventLog
 from controlroom.store.sqlite import SqliteEventLog
@@ -103,6 +105,17 @@ class Runtime:
         self.sessions: Sessions | None = None
         self.links: dict[str, LinkMonitor] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self.metrics = HubMetrics(self.hubs, self._connections, self._link_states)
+        self.metrics.attach()
+
+    def _connections(self) -> Any:
+        return self.sessions.connections if self.sessions is not None else ()
+
+    def _link_states(self, conference: str) -> list[str]:
+        monitor = self.links.get(conference)
+        if monitor is not None:
+            return [s.health.state for s in monitor.sites.values()]
+        return [s.link["state"] for s in self.hubs[conference].durable.sites.values()]
 
     async def start(self) -> None:
         """Open the log and rebuild every conference."""
@@ -115,6 +128,7 @@ class Runtime:
             self.links[hub.id] = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
             self.links[hub.id].start()
         self._wire_links(self.sessions)
+        self._count_evictions(self.sessions)
         self._sweeper = asyncio.create_task(self._sweep_revoked())
 
     async def _sweep_revoked(self, every_s: float = 5.0) -> None:
@@ -137,6 +151,17 @@ class Runtime:
         sessions.on_close = lambda conn: monitor(conn).closed(conn)
         sessions.on_pong = lambda conn, rtt: monitor(conn).pong(conn, rtt)
         sessions.frame_handlers["stats"] = lambda conn, frame: monitor(conn).message(conn, frame)
+
+    def _count_evictions(self, sessions: Sessions) -> None:
+        """Chain the metrics' close hook after the one already set (the link monitor's)."""
+        before = sessions.on_close
+
+        def on_close(conn: Connection) -> None:
+            self.metrics.closed(conn)
+            if before is not None:
+                before(conn)
+
+        sessions.on_close = on_close
 
     async def stop(self) -> None:
         """Stop link monitors and hubs, then close the log."""
@@ -304,6 +329,22 @@ def create_app(runtime: Runtime) -> Starlette:
             }
         )
 
+    async def report(request: Request) -> Response:
+        from controlroom.report.serve import REPORT_ROLES, report_response
+
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        if principal.actor.role not in REPORT_ROLES:
+            return _error("forbidden", "the report is for operators, admins and the chair", 403)
+        return await report_response(hub, request.query_params, runtime.options.clock_ms())
+
+    async def metrics(request: Request) -> Response:
+        return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
     async def healthz(request: Request) -> Response:
         ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
@@ -328,6 +369,8 @@ def create_app(runtime: Runtime) -> Starlette:
         Route("/api/conferences/{conference}/commands", commands, methods=["POST"]),
         Route("/api/conferences/{conference}/sites/{site}/link", link_history),
         Route("/healthz", healthz),
+        Route("/api/conferences/{conference}/report", report),
+        Route("/metrics", metrics),
         WebSocketRoute("/ws", websocket),
     ]
     if WEB_DIR.is_dir():

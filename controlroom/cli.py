@@ -240,6 +240,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the conference report (HTML, JSON, CSV) from the event log alone."""
+    from controlroom.report.offline import write_report
+
+    return write_report(
+        Path(args.config), Path(args.data), Path(args.out), args.lang, args.conference
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="controlroom", description=__doc__.splitlines()[0])
@@ -295,6 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--data", required=True)
     verify.add_argument("--conference", default=None)
     audit.set_defaults(func=cmd_audit)
+
+    report = sub.add_parser("report", help="write the report from the event log (offline)")
+    report.add_argument("--config", required=True, help="conference directory")
+    report.add_argument("--data", required=True, help="data directory (read-only)")
+    report.add_argument("--out", required=True, help="directory for the report files")
+    report.add_argument("--lang", choices=["vi", "en"], default="vi")
+    report.add_argument("--conference", default=None, help="default: the config's id")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

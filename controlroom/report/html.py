@@ -122,13 +122,13 @@ def _section(name: str, lang: str, body: str) -> str:
     return f'<section id="{name}"><h2>{escape(t(name, lang))}</h2>{body}</section>'
 
 
-def _banner(report: dict[str, Any], lang: str) -> str:
+def _banner(report: dict[str, Any], lang: str, anchor: str = "tampered") -> str:
     audit = report["audit"]
     if audit["ok"]:
         return ""
     detail = f"{t('broken_at', lang)} {audit['broken_seq']}: {audit['reason']}"
     return (
-        f'<div class="tampered" role="alert" id="tampered">{escape(t("tampered", lang))}'
+        f'<div class="tampered" role="alert" id="{anchor}">{escape(t("tampered", lang))}'
         f"<small>{escape(detail)}</small></div>"
     )
 
@@ -209,7 +209,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         table("speeches") + table("speaking_sites") + "</section>",
         _section("runscript", lang, table("runscript")),
         _section("testcalls", lang, table("testcalls")),
-        f'<section id="audit"><h2>{escape(t("audit", lang))}</h2>{_banner(report, lang)}',
+        f'<section id="audit"><h2>{escape(t("audit", lang))}</h2>{_banner(report, lang, "tampered-audit")}',
         table("audit") + "</section>",
         f"<footer>controlroom · {escape(conf['id'])} · seq {audit['first_seq']}"
         f"..{audit['last_seq']} · {escape(str(audit.get('head_hash') or ''))}</footer>",
