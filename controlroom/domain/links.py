@@ -21,10 +21,12 @@ event marks it, and while it flaps a drop to offline opens no new fault; it is
 cleared (one more event) once no change happened for a whole window.
 
 ``LinkChange`` / ``LinkFlap`` (SYSTEM-only commands) turn those transitions into
-durable events. Going ``offline`` while the conference is ``live`` and not flapping
-opens a critical ``network`` fault unless the site has a network fault open;
-coming back ``online`` adds a note to that open fault (it stays for the operator
-to resolve).
+durable events; both are idempotent (a change to the state already recorded emits
+nothing), so two hub instances observing the same site record it once.
+
+Going ``offline`` while the conference is ``live`` and not flapping opens a
+critical ``network`` fault unless the site has a network fault open; coming back
+``online`` adds a note to that open fault (it stays for the operator to resolve).
 """
 
 from __future__ import annotations
@@ -175,6 +177,9 @@ def _site(state: ConferenceState, code: str):  # type: ignore[no-untyped-def]
 def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int) -> list[NewEvent]:
     site = _site(state, cmd.site)
     previous = site.link["state"]
+    if previous == cmd.to:
+        # Already so: a second hub instance (or a late report) has nothing to add.
+        return []
     events = [
         NewEvent(
             "link.changed",
@@ -209,6 +214,8 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
 
 def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) -> list[NewEvent]:
     site = _site(state, cmd.site)
+    if bool(site.link.get("flapping")) == cmd.flapping:
+        return []
     return [
         NewEvent(
             "link.flapping", {"site": site.code, "flapping": cmd.flapping, "reason": cmd.reason}

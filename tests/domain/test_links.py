@@ -131,3 +131,17 @@ def test_hysteresis_holds_for_any_sequence(seq):
                 assert kind in ("silence", "close")
     # Flapping is marked at most once per quiet period; no storm of marks.
     assert flap_marks <= 1
+
+
+def test_link_commands_are_idempotent(world):
+    """A change to the recorded state, or flapping already marked, emits nothing."""
+    from controlroom.domain import SYSTEM, LinkChange, LinkFlap
+
+    assert [e.name for e in world.run(LinkChange(site="HN", to="online"), SYSTEM)] == [
+        "link.changed"
+    ]
+    assert world.run(LinkChange(site="HN", to="online"), SYSTEM) == []
+    assert [e.name for e in world.run(LinkFlap(site="HN", flapping=True), SYSTEM)] == [
+        "link.flapping"
+    ]
+    assert world.run(LinkFlap(site="HN", flapping=True), SYSTEM) == []
