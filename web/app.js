@@ -10,6 +10,7 @@ import * as assistant from "./assistant.js";
 import * as chair from "./chair.js";
 import * as siteConsole from "./site.js";
 import { TestCallAnswerer } from "./rtc.js";
+import { can } from "./perms.js";
 
 const SESSION_KEY = "controlroom.session";
 const CONSOLES = {
@@ -125,6 +126,7 @@ function makeCtx() {
     conn,
     session,
     now: () => conn.now(),
+    can: (name) => can(session.role, name),
     async cmd(name, args, okText) {
       if (conn.status !== "connected") toast(t("err.offline"), "info");
       try {
@@ -191,26 +193,38 @@ function scheduleRender() {
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
-    if (!live) return;
-    const { store, conn } = live;
-    if (!store.loaded) return;
-    loading.hidden = true;
-    const conf = store.state.conference;
-    setTimezone(conf.timezone);
-    titleEl.textContent = conf.title;
-    document.title = `${conf.title} · ${t("app.short")}`;
-    phaseBadge.className = `phase-badge phase-${conf.phase}`;
-    phaseBadge.textContent = t(`phase.${conf.phase}`);
-    for (const v of live.views) {
-      try {
-        v.render(store.state);
-      } catch (err) {
-        console.error(err);
-      }
-    }
-    tick(root, conn.now());
+    renderNow();
   });
 }
+
+/** Renders every view at once (the frame callback; also used by the benchmark). */
+function renderNow() {
+  if (!live) return;
+  const { store, conn } = live;
+  if (!store.loaded) return;
+  loading.hidden = true;
+  const conf = store.state.conference;
+  setTimezone(conf.timezone);
+  titleEl.textContent = conf.title;
+  document.title = `${conf.title} · ${t("app.short")}`;
+  phaseBadge.className = `phase-badge phase-${conf.phase}`;
+  phaseBadge.textContent = t(`phase.${conf.phase}`);
+  for (const v of live.views) {
+    try {
+      v.render(store.state);
+    } catch (err) {
+      console.error(err);
+    }
+  }
+  tick(root, conn.now());
+}
+
+// A handle for tests and benchmarks (the live connection and store); not an API.
+window.__controlroom = {
+  get conn() { return live?.conn; },
+  get store() { return live?.store; },
+  renderNow,
+};
 
 onLangChange(() => {
   if (live) {

@@ -1,9 +1,14 @@
-// The chair's assistant: incoming requests, the approved queue, the floor.
+// The chair's assistant: incoming requests, the approved queue (reorder by drag
+// and by keyboard), the floor (grant with a time limit, extend, end), reject with
+// a reason, add a speaker. Each request shows its site's link state, and giving
+// the floor to a site that is not online asks first.
 
 import { t } from "./i18n.js";
-import { h, fill, button, panel, agoEl, countdownEl, select, field, ask } from "./ui.js";
+import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, confirmBox } from "./ui.js";
+import { linkNumbers } from "./spark.js";
 
 const LIMITS_MIN = [2, 3, 5, 7, 10, 15];
+const EXTEND_MIN = [1, 3];
 const KINDS = ["speech", "comment", "question"];
 
 export function mount(container, ctx) {
@@ -12,6 +17,7 @@ export function mount(container, ctx) {
   const queue = panel(t("speak.queue"), "queue");
 
   const limit = select("limit", LIMITS_MIN.map((m) => [String(m * 60), t("speak.minutes", { n: m })]), "420");
+  limit.setAttribute("aria-label", t("speak.limit"));
   queue.head.appendChild(h("label", { class: "toggle" }, `${t("speak.limit")}: `, limit));
 
   const floorBody = h("div", { class: "floor-list" });
@@ -19,7 +25,7 @@ export function mount(container, ctx) {
   const queueList = h("ol", { class: "req-list queue-list" });
   floor.body.appendChild(floorBody);
   incoming.body.appendChild(incomingList);
-  queue.body.appendChild(queueList);
+  queue.body.append(h("p", { class: "sub hint" }, t("speak.reorder_hint")), queueList);
 
   // speak.add: the assistant registers a speaker directly (approved at the end).
   const add = panel(t("speak.add"), "add");
@@ -40,84 +46,142 @@ export function mount(container, ctx) {
   });
   add.body.appendChild(addForm);
 
-  container.appendChild(h("div", { class: "assistant-grid" }, floor.el, incoming.el, queue.el, add.el));
+  container.appendChild(h("div", { class: "assistant-grid" }, floor.el, incoming.el, queue.el,
+    ctx.can("speak.add") ? add.el : null));
 
   let sitesKey = "";
+  let revs = "";
+  let dragging = null;
 
-  function limitS() {
-    return Number(limit.value) || 420;
-  }
+  const act = (name, label, fn, cls = "") => (ctx.can(name) ? button(label, fn, cls) : null);
 
   function siteLabel(state, r) {
     return state.sites[r.site]?.name || r.site_name || r.site;
   }
 
+  function linkPill(state, r) {
+    const link = state.sites[r.site]?.link || { state: "unknown" };
+    const st = link.state || "unknown";
+    return h("span", { class: `link-pill tiny link-${st}`, title: t("site.link", { state: t(`link.${st}`) }) },
+      t(`link.${st}`), link.rtt_ms != null ? ` · ${linkNumbers(link)}` : "");
+  }
+
   function who(state, r) {
     return [
       h("div", { class: "speaker" }, r.speaker),
-      h("div", { class: "sub" }, [r.title, siteLabel(state, r)].filter(Boolean).join(" · ")),
+      h("div", { class: "sub" }, [r.title, siteLabel(state, r)].filter(Boolean).join(" · "), " ", linkPill(state, r)),
       h("div", { class: "sub" }, h("span", { class: `kind kind-${r.kind}` }, t(`kind.${r.kind}`)),
         r.topic ? ` ${r.topic}` : ""),
     ];
   }
 
+  async function grant(state, r) {
+    const link = state.sites[r.site]?.link?.state || "unknown";
+    if (link !== "online" &&
+      !(await confirmBox(t("speak.warn_link", { site: siteLabel(state, r), state: t(`link.${link}`) })))) return;
+    ctx.cmd("speak.grant", { request_id: r.request_id, limit_s: Number(limit.value) || 420 });
+  }
+
+  function move(rid, position) {
+    ctx.cmd("speak.move", { request_id: rid, position });
+  }
+
+  /** Final 1-based position when dropping item `from` before/after item `to` (0-based). */
+  function dropPosition(from, to, after) {
+    const target = from < to ? to - 1 : to;
+    return target + (after ? 1 : 0) + 1;
+  }
+
+  function queueRow(state, r, i, n) {
+    const rid = r.request_id;
+    const canMove = ctx.can("speak.move");
+    const handle = canMove ? h("button", { type: "button", class: "handle icon", "data-rid": rid,
+      title: t("speak.reorder_hint"), "aria-label": t("speak.handle", { n: i + 1, speaker: r.speaker }) }, "⠿") : null;
+    const li = h("li", { class: "req", draggable: canMove ? "true" : null, "data-rid": rid },
+      handle, h("span", { class: "pos" }, String(i + 1)),
+      h("div", { class: "who" }, who(state, r)),
+      h("div", { class: "row wrap actions" },
+        act("speak.grant", t("speak.grant"), () => grant(state, r), "primary"),
+        act("speak.reject", t("speak.reject"), () => reject(r), "ghost")));
+    if (!canMove) return li;
+    li.addEventListener("keydown", (e) => {
+      const up = e.key === "ArrowUp" && (e.altKey || e.target === handle);
+      const down = e.key === "ArrowDown" && (e.altKey || e.target === handle);
+      if (up && i > 0) move(rid, i);
+      else if (down && i < n - 1) move(rid, i + 2);
+      else return;
+      e.preventDefault();
+    });
+    li.addEventListener("dragstart", (e) => {
+      dragging = i;
+      e.dataTransfer.setData("text/plain", rid);
+      e.dataTransfer.effectAllowed = "move";
+      li.classList.add("dragging");
+    });
+    li.addEventListener("dragend", () => {
+      dragging = null;
+      li.classList.remove("dragging");
+    });
+    li.addEventListener("dragover", (e) => {
+      if (dragging == null) return;
+      e.preventDefault();
+      const after = e.offsetY > li.offsetHeight / 2;
+      li.classList.toggle("drop-before", !after);
+      li.classList.toggle("drop-after", after);
+    });
+    li.addEventListener("dragleave", () => li.classList.remove("drop-before", "drop-after"));
+    li.addEventListener("drop", (e) => {
+      e.preventDefault();
+      li.classList.remove("drop-before", "drop-after");
+      const from = dragging;
+      dragging = null;
+      if (from == null || from === i) return;
+      const pos = dropPosition(from, i, e.offsetY > li.offsetHeight / 2);
+      if (pos !== from + 1) move(e.dataTransfer.getData("text/plain") || rid, pos);
+    });
+    return li;
+  }
+
   function render(state) {
+    const key = `${ctx.store.revs.speaking}.${ctx.store.revs.sites}.${ctx.store.revs.links}`;
+    if (key === revs) return;
+    revs = key;
     const sp = state.speaking;
     const reqs = sp.requests;
 
-    // The floor
     const onFloor = sp.floor.map((id) => reqs[id]).filter(Boolean);
     fill(floorBody, onFloor.length ? onFloor.map((r) =>
       h("div", { class: ["on-floor", r.overrun && "over"] },
         h("div", { class: "who" }, who(state, r)),
         h("div", { class: "clock" }, countdownEl(r.ends_at, "countdown huge")),
         h("div", { class: "row wrap" },
-          button(t("speak.extend"), () => ctx.cmd("speak.extend", { request_id: r.request_id, add_s: 60 }), "big"),
-          button(t("speak.end"), () => ctx.cmd("speak.end", { request_id: r.request_id }), "danger big"))))
+          EXTEND_MIN.map((m) => act("speak.extend", t("speak.extend_n", { n: m }),
+            () => ctx.cmd("speak.extend", { request_id: r.request_id, add_s: m * 60 }), "big")),
+          act("speak.end", t("speak.end"), () => ctx.cmd("speak.end", { request_id: r.request_id }), "danger big"))))
       : h("p", { class: "empty" }, t("speak.floor_empty")));
 
-    // Incoming (requested), oldest first
     const waiting = Object.values(reqs).filter((r) => r.state === "requested")
       .sort((a, b) => a.requested_at - b.requested_at);
     incoming.head.querySelector("h2").textContent = `${t("speak.incoming")} (${waiting.length})`;
     fill(incomingList, waiting.length ? waiting.map((r) =>
-      h("div", { class: "req" },
+      h("div", { class: "req", "data-rid": r.request_id },
         h("div", { class: "who" }, who(state, r), h("div", { class: "sub" }, `${r.request_id} · `, agoEl(r.requested_at))),
         h("div", { class: "row wrap actions" },
-          button(t("speak.approve"), () => ctx.cmd("speak.approve", { request_id: r.request_id }), "primary"),
-          button(t("speak.reject"), () => reject(r), "danger"))))
+          act("speak.approve", t("speak.approve"), () => ctx.cmd("speak.approve", { request_id: r.request_id }), "primary"),
+          act("speak.reject", t("speak.reject"), () => reject(r), "danger"))))
       : h("p", { class: "empty" }, t("speak.empty")));
 
-    // The approved queue, in order
     const q = sp.queue.map((id) => reqs[id]).filter(Boolean);
     queue.head.querySelector("h2").textContent = `${t("speak.queue")} (${q.length})`;
-    fill(queueList, q.length ? q.map((r, i) =>
-      h("li", { class: "req" },
-        h("span", { class: "pos" }, String(i + 1)),
-        h("div", { class: "who" }, who(state, r)),
-        h("div", { class: "row wrap actions" },
-          button("▲", () => ctx.cmd("speak.move", { request_id: r.request_id, position: i }), "icon"),
-          button("▼", () => ctx.cmd("speak.move", { request_id: r.request_id, position: i + 2 }), "icon"),
-          button(t("speak.grant"), () => ctx.cmd("speak.grant", { request_id: r.request_id, limit_s: limitS() }), "primary"),
-          button(t("speak.reject"), () => reject(r), "ghost"))))
-      : h("p", { class: "empty" }, t("speak.empty")));
-    // The up button of the first and the down button of the last do nothing.
-    const rows = queueList.querySelectorAll("li");
-    if (rows.length) {
-      rows[0].querySelector("button").disabled = true;
-      rows[rows.length - 1].querySelectorAll("button")[1].disabled = true;
-    }
-    for (const [i, row] of [...rows].entries()) {
-      const [up, down] = row.querySelectorAll("button");
-      up.title = t("speak.up");
-      down.title = t("speak.down");
-      up.setAttribute("aria-label", `${t("speak.up")} ${i + 1}`);
-      down.setAttribute("aria-label", `${t("speak.down")} ${i + 1}`);
-    }
+    // Redrawing the list keeps the keyboard focus on the same request's handle.
+    const active = document.activeElement;
+    const focused = active?.classList?.contains("handle") && queueList.contains(active) ? active.dataset.rid : null;
+    fill(queueList, q.length ? q.map((r, i) => queueRow(state, r, i, q.length)) : h("p", { class: "empty" }, t("speak.empty")));
+    if (focused) queueList.querySelector(`button.handle[data-rid="${focused}"]`)?.focus();
 
-    const key = Object.keys(state.sites).join(",");
-    if (key !== sitesKey) {
-      sitesKey = key;
+    const skey = Object.keys(state.sites).join(",");
+    if (skey !== sitesKey) {
+      sitesKey = skey;
       fill(siteSel, Object.values(state.sites).map((s) => h("option", { value: s.code }, `${s.code} · ${s.name}`)));
     }
   }

@@ -2,6 +2,8 @@
 // of the state, mirroring the hub's own appliers (controlroom/domain/*.py) so that
 // the local copy equals what a fresh snapshot would hold.
 
+import { LinkHistory } from "./linkring.js";
+
 export const OPEN_FAULT_STATES = new Set(["open", "acknowledged", "reopened"]);
 export const OPEN_SPEAK_STATES = new Set(["requested", "approved", "on_floor"]);
 
@@ -23,6 +25,13 @@ export class Store {
     this.seq = null; // last seq seen; null until the first snapshot
     this.loaded = false;
     this.listeners = new Set();
+    // Revision counters per topic, so views redraw only what changed.
+    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0 };
+    this.history = new LinkHistory(); // short per-site ring of link samples (sparklines)
+  }
+
+  bump(...topics) {
+    for (const k of topics) this.revs[k] = (this.revs[k] || 0) + 1;
   }
 
   subscribe(fn) {
@@ -49,6 +58,7 @@ export class Store {
     this.state = s;
     this.seq = seq;
     this.loaded = true;
+    this.bump(...Object.keys(this.revs));
     this.notify(null);
   }
 
@@ -57,6 +67,8 @@ export class Store {
     if (this.seq !== null && ev.seq <= this.seq) return false;
     const handler = APPLIERS[ev.name];
     if (handler) handler(this, ev);
+    this.bump(TOPICS[ev.name.split(".")[0]] || "conference");
+    if (ev.name.startsWith("link.")) this.bump("links");
     this.seq = ev.seq;
     this.notify(ev);
     return true;
@@ -70,13 +82,18 @@ export class Store {
   /** A coalesced `links` frame (no seq): live measurements per site. */
   applyLinks(frame) {
     let changed = false;
+    const at = frame.at || Date.now();
     for (const [code, link] of Object.entries(frame.sites || {})) {
       const site = this.state.sites[code];
       if (!site) continue;
       site.link = Object.assign({}, site.link, link);
+      this.history.push(code, at, site.link);
       changed = true;
     }
-    if (changed) this.notify({ name: "links" });
+    if (changed) {
+      this.bump("links");
+      this.notify({ name: "links" });
+    }
   }
 
   // ---- helpers for views ----
@@ -108,6 +125,11 @@ export class Store {
     return site ? site.name : code || "";
   }
 }
+
+const TOPICS = {
+  conference: "conference", site: "sites", link: "sites", fault: "faults", speak: "speaking",
+  agenda: "agenda", testcall: "testcalls", campaign: "testcalls",
+};
 
 // ---- appliers, one per event name ----
 

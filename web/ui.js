@@ -84,8 +84,24 @@ export function countdownEl(endsAt, cls = "countdown") {
   return h("span", { class: cls, "data-ends": endsAt });
 }
 
+/** Elapsed time as mm:ss (h:mm:ss past an hour). */
+export function elapsed(sinceMs, now) {
+  const s = Math.max(0, Math.floor((now - sinceMs) / 1000));
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** <span data-since=MS>: a live elapsed time. */
+export function elapsedEl(ms, cls = "elapsed") {
+  return h("span", { class: cls, "data-since": ms });
+}
+
 /** Refreshes every live time under root; called once a second and after renders. */
 export function tick(root, now) {
+  for (const el of root.querySelectorAll("[data-since]")) {
+    el.textContent = elapsed(Number(el.dataset.since), now);
+  }
   for (const el of root.querySelectorAll("[data-ago]")) {
     el.textContent = ago(Number(el.dataset.ago), now);
   }
