@@ -1,4 +1,4 @@
-"""The SQLite event log: atomic appends, the expected-seq check, the chain, the audit CLI."""
+"""The event logs (SQLite and Redis): atomic appends, the expected-seq check, the chain, audit."""
 
 import sqlite3
 import subprocess
@@ -10,7 +10,9 @@ from controlroom.domain.model import Actor, Event
 from controlroom.store.audit import verify_data_dir
 from controlroom.store.base import Answer, SeqConflict, Snapshot
 from controlroom.store.chain import GENESIS, Record, link_hash, verify
+from controlroom.store.redis_streams import RedisEventLog
 from controlroom.store.sqlite import SqliteEventLog
+from tests.support.redis_server import RedisServer
 
 ACTOR = Actor("operator", "operator", None)
 
@@ -27,9 +29,17 @@ def chain(conference, start_seq, prev, n):
     return out
 
 
-@pytest.fixture
-async def log(tmp_path):
-    store = SqliteEventLog(tmp_path / "events.db")
+@pytest.fixture(params=["sqlite", "redis"])
+async def log(request, tmp_path):
+    """The same tests on the embedded SQLite log and on Redis Streams."""
+    if request.param == "sqlite":
+        store = SqliteEventLog(tmp_path / "events.db")
+    else:
+        if not RedisServer.available():
+            pytest.skip("redis-server is not installed (scripts/test installs it)")
+        server = RedisServer(tmp_path / "redis").start()
+        request.addfinalizer(server.stop)
+        store = RedisEventLog(server.url)
     await store.open()
     yield store
     await store.close()
@@ -81,12 +91,15 @@ def test_verify_names_the_first_altered_event():
     assert verify("c", missing).broken_seq == 4
 
 
-async def test_audit_cli_detects_tampering_in_the_file(tmp_path, log):
+async def test_audit_cli_detects_tampering_in_the_file(tmp_path):
     """`controlroom audit verify` passes on a clean log and names the tampered seq after an edit."""
+    log = SqliteEventLog(tmp_path / "events.db")
+    await log.open()
     await log.append("demo", 0, chain("demo", 1, GENESIS, 10), [])
     cmd = [sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(tmp_path)]
     clean = subprocess.run(cmd, capture_output=True, text=True)
     assert clean.returncode == 0 and "OK, 10 events" in clean.stdout
+    await log.close()
     db = sqlite3.connect(tmp_path / "events.db")
     db.execute("UPDATE events SET data=? WHERE seq=7", ('{"site":"HNI","text":"bị sửa"}',))
     db.commit()
@@ -94,3 +107,26 @@ async def test_audit_cli_detects_tampering_in_the_file(tmp_path, log):
     assert not verify_data_dir(tmp_path)["demo"].ok
     broken = subprocess.run(cmd, capture_output=True, text=True)
     assert broken.returncode == 1 and "BROKEN at seq 7" in broken.stdout
+
+
+async def test_redis_tail_returns_what_another_writer_appended(tmp_path):
+    """A second Redis client sees appends through tail() without polling."""
+    import asyncio
+
+    if not RedisServer.available():
+        pytest.skip("redis-server is not installed (scripts/test installs it)")
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        writer, reader = RedisEventLog(server.url), RedisEventLog(server.url)
+        await writer.open()
+        await reader.open()
+        waiting = asyncio.create_task(reader.tail("c", 0, 5000))
+        await asyncio.sleep(0.05)
+        records = chain("c", 1, GENESIS, 3)
+        await writer.append("c", 0, records, [])
+        assert await asyncio.wait_for(waiting, 5) == records
+        assert await reader.tail("c", 3, 10) == []
+        await writer.close()
+        await reader.close()
+    finally:
+        server.stop()
