@@ -24,7 +24,7 @@ from controlroom.report.tables import Table, tables
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as JSON text."""
-    return json.dumps(report, ensure_ascii=False, indent=1)
+    return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
 
 
 def _cell(kind: str, value: Any, tz: str) -> Any:

@@ -209,8 +209,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         table("speeches") + table("speaking_sites") + "</section>",
         _section("runscript", lang, table("runscript")),
         _section("testcalls", lang, table("testcalls")),
-        f'<section id="audit"><h2>{escape(t("audit", lang))}</h2>{_banner(report, lang, "tampered-audit")}',
-        table("audit") + "</section>",
+        _section("audit", lang, _banner(report, lang, "tampered-audit") + table("audit")),
         f"<footer>controlroom · {escape(conf['id'])} · seq {audit['first_seq']}"
         f"..{audit['last_seq']} · {escape(str(audit.get('head_hash') or ''))}</footer>",
         "</body></html>",

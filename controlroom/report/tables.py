@@ -93,9 +93,16 @@ def tables(report: dict[str, Any]) -> list[Table]:
         for row in report["testcalls"]["sites"]
     ]
     audit = report["audit"]
-    audit_rows = [
-        {"key": k, "value": "" if audit.get(k) is None else str(audit.get(k))}
-        for k in ("ok", "count", "first_seq", "last_seq", "broken_seq", "reason", "head_hash")
+    audit_rows = [{"key": "chain", "value": "verified" if audit["ok"] else "broken"}] + [
+        {"key": label, "value": "" if audit.get(k) is None else str(audit.get(k))}
+        for k, label in (
+            ("count", "event_count"),
+            ("first_seq", "first_seq"),
+            ("last_seq", "last_seq"),
+            ("broken_seq", "broken_at"),
+            ("reason", "reason"),
+            ("head_hash", "head_hash"),
+        )
     ]
     return [
         Table(
@@ -169,7 +176,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
             _c("site name verdict::enum mos::num metrics reasons retries::int at:tested_at:time"),
             testcalls,
         ),
-        Table("audit", "audit", _c("key:item value"), audit_rows),
+        Table("audit", "audit", _c("key:item:enum value::enum"), audit_rows),
     ]
 
 

@@ -6,18 +6,27 @@ import io
 import json
 import sqlite3
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from controlroom.cli import main
 from controlroom.report import TABLE_NAMES
 from tests.conftest import DEMO
 from tests.support.client import Client
-from tests.support.server import RunningHub
+from tests.support.server import RunningHub, running_hub
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
+    """A real hub on the SQLite log (the offline report reads a copy of its events.db)."""
+    async with running_hub(DEMO, tmp_path / "data", heartbeat_s=30) as running:
+        yield running
 
 
 async def command(http: httpx.AsyncClient, token: str, cid: str, name: str, args: dict) -> Any:

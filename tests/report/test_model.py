@@ -171,3 +171,21 @@ def test_nearest_rank_percentiles():
     assert percentile(range(1, 11), 90) == 9
     assert summary([7]) == {"count": 1, "median": 7, "p90": 7, "worst": 7}
     assert summary([]) == {"count": 0, "median": None, "p90": None, "worst": None}
+
+
+def test_fast_verification_matches_the_chain(script):
+    """verify_fast agrees with chain.verify on a good chain and on every kind of break."""
+    from controlroom.report.source import verify_fast
+    from controlroom.store.chain import verify
+
+    records = list(script.records)
+    assert verify_fast("demo", records) == verify("demo", records)
+    assert verify_fast("other", records) == verify("other", records)
+    event = records[9].event
+    changed = type(event)(event.seq, event.at + 1, event.name, event.actor, event.data)
+    broken = records[:9] + [type(records[9])(changed, records[9].prev_hash, records[9].hash)]
+    assert verify_fast("demo", broken) == verify("demo", broken)
+    assert verify_fast("demo", records[:5] + records[6:]) == verify(
+        "demo", records[:5] + records[6:]
+    )
+    assert verify_fast("demo", []) == verify("demo", [])
