@@ -115,6 +115,10 @@ class CommitLog:
         records = [r for p in batch for r in p.records]
         answers = [a for p in batch for a in p.answers]
         async with self._log_lock:
+            if records and records[0].event.seq != self.durable_seq + 1:
+                # The tail applied another instance's events meanwhile: decide again.
+                self._redo(batch)
+                return False
             try:
                 await self.store.append(self.id, self.durable_seq, records, answers)
             except SeqConflict as exc:

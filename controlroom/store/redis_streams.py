@@ -43,6 +43,9 @@ if current ~= tonumber(ARGV[1]) then
   return redis.error_reply('SEQCONFLICT ' .. current)
 end
 local n = tonumber(ARGV[3])
+if n > 0 and ARGV[4] ~= (current + 1) .. '-0' then
+  return redis.error_reply('SEQCONFLICT ' .. current)
+end
 local i = 4
 for _ = 1, n do
   redis.call('XADD', KEYS[2], ARGV[i], 'e', ARGV[i + 1])

@@ -1,0 +1,221 @@
+"""Several hub instances on one Redis, and Redis failing under load."""
+
+import asyncio
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from controlroom.domain import Actor
+from tests.conftest import DEMO
+from tests.support.client import Client
+from tests.support.redis_server import RedisServer
+from tests.support.server import running_hub
+from tests.support.timing import timeout
+
+pytestmark = pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def start_instance(redis_url: str, data, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "controlroom.cli",
+            "serve",
+            "--config",
+            str(DEMO),
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--redis",
+            redis_url,
+            "--heartbeat-s",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"{data}.log", "w"),
+    )
+    async with httpx.AsyncClient() as http, asyncio.timeout(timeout(20)):
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(open(f"{data}.log").read())
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return proc
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+
+
+async def login(base: str, username: str) -> str:
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{base}/api/login", json={"username": username, "password": "demo"})
+        return r.json()["token"]
+
+
+@pytest.fixture
+async def two_hubs(tmp_path):
+    """Two hub processes sharing one Redis; yields their base URLs."""
+    redis = RedisServer(tmp_path / "redis").start()
+    ports = [free_port(), free_port()]
+    procs = []
+    try:
+        for i, port in enumerate(ports):
+            procs.append(await start_instance(redis.url, tmp_path / f"data{i}", port))
+        yield [f"http://127.0.0.1:{p}" for p in ports]
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=10)
+        redis.stop()
+
+
+async def test_two_instances_see_each_other_and_exactly_one_assistant_wins(two_hubs):
+    """A fault on A reaches B; two assistants granting at once: exactly one wins."""
+    a, b = two_hubs
+    ws = [u.replace("http", "ws") + "/ws" for u in (a, b)]
+    op_b = await Client.connect(ws[1], await login(b, "operator"), codec="msgpack")
+    site_a = await Client.connect(ws[0], await login(a, "site-hni"))
+    fid = (
+        await site_a.cmd(
+            "fault.report", {"category": "audio", "severity": "major", "description": "Mất tiếng"}
+        )
+    )["result"]["fault_id"]
+    await op_b.event("fault.reported", fault_id=fid)
+    ack = await op_b.cmd("fault.ack", {"fault_id": fid})
+    assert ack["type"] == "ack"
+    await site_a.event("fault.acknowledged", fault_id=fid)
+
+    asst = [
+        await Client.connect(w, await login(u, "assistant"))
+        for w, u in zip(ws, (a, b), strict=True)
+    ]
+    r1 = (
+        await asst[0].cmd(
+            "speak.add",
+            {"site": "HUE", "speaker": "Một", "title": "T", "topic": "X", "kind": "speech"},
+        )
+    )["result"]["request_id"]
+    r2 = (
+        await asst[1].cmd(
+            "speak.add",
+            {"site": "HCM", "speaker": "Hai", "title": "T", "topic": "Y", "kind": "speech"},
+        )
+    )["result"]["request_id"]
+    await asst[0].event("speak.approved", request_id=r2)
+    await asst[1].event("speak.approved", request_id=r1)
+    answers = await asyncio.gather(
+        asst[0].cmd("speak.grant", {"request_id": r1}),
+        asst[1].cmd("speak.grant", {"request_id": r2}),
+    )
+    kinds = sorted(x["type"] for x in answers)
+    assert kinds == ["ack", "error"]
+    assert next(x for x in answers if x["type"] == "error")["code"] == "conflict"
+
+
+async def test_every_session_sees_the_same_order_with_no_gap(two_hubs):
+    """Commands on both instances at once: every console sees one order, no gap, no duplicate."""
+    a, b = two_hubs
+    ws = {u: u.replace("http", "ws") + "/ws" for u in (a, b)}
+    consoles = [await Client.connect(ws[u], await login(u, "operator")) for u in (a, b, a, b)]
+    sites = {"site-hni": a, "site-hcm": b, "site-dng": a, "site-hue": b}
+    clients = [
+        await Client.connect(ws[u], await login(u, name), codec="msgpack")
+        for name, u in sites.items()
+    ]
+
+    async def load(client):
+        for i in range(15):
+            answer = await client.cmd("site.status", {"audio": "ok", "video": "ok", "note": str(i)})
+            assert answer["type"] == "ack", answer
+
+    await asyncio.gather(*(load(c) for c in clients))
+    final = 60
+    for console in consoles:
+        await console.wait_for(lambda f: f["type"] == "event" and f["seq"] >= final, seconds=10)
+    orders = [
+        [(e["seq"], e["name"], e["data"].get("note"), e["data"]["site"]) for e in c.events]
+        for c in consoles
+    ]
+    assert [o[0] for o in orders[0]] == list(range(1, final + 1))
+    assert all(order == orders[0] for order in orders)
+
+
+async def test_redis_killed_under_load_loses_nothing_acknowledged(tmp_path):
+    """SIGKILL of Redis mid-load: no acked command lost or doubled; the hub recovers alone."""
+    redis = RedisServer(tmp_path / "redis").start()
+    try:
+        async with running_hub(DEMO, tmp_path / "data", heartbeat_s=30, redis_url=redis.url) as h:
+            hub = h.hub
+            acked: dict[str, int] = {}
+            failed = 0
+            stop = asyncio.Event()
+
+            async def hammer(k):
+                nonlocal failed
+                op = Actor(f"op{k}", "operator", None)
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    cid = f"{k}-{i}"
+                    answer = await hub.execute(
+                        op,
+                        cid,
+                        "fault.report",
+                        {
+                            "site": "HNI",
+                            "category": "audio",
+                            "severity": "minor",
+                            "description": cid,
+                        },
+                    )
+                    if answer["type"] == "ack":
+                        acked[cid] = answer["seq"]
+                    else:
+                        assert answer["code"] == "internal"
+                        failed += 1
+                        await asyncio.sleep(0.02)
+
+            workers = [asyncio.create_task(hammer(k)) for k in range(8)]
+            async with asyncio.timeout(timeout(20)):
+                while len(acked) < 200:
+                    await asyncio.sleep(0.01)
+            redis.kill(signal.SIGKILL)
+            async with httpx.AsyncClient(base_url=h.url) as http, asyncio.timeout(timeout(20)):
+                while (await http.get("/healthz")).status_code != 503:
+                    await asyncio.sleep(0.05)
+                before = len(acked)
+                redis.start()
+                while (await http.get("/healthz")).status_code != 200:
+                    await asyncio.sleep(0.05)
+                while len(acked) < before + 100:
+                    await asyncio.sleep(0.02)
+            stop.set()
+            await asyncio.gather(*workers)
+            assert failed > 0, "the outage was noticed"
+            records = await hub.store.read(hub.id, 0)
+            by_desc = {}
+            for rec in records:
+                if rec.event.name == "fault.reported":
+                    desc = rec.event.data["description"]
+                    assert desc not in by_desc, f"{desc} recorded twice"
+                    by_desc[desc] = rec.event.seq
+            for cid, seq in acked.items():
+                assert by_desc.get(cid) == seq, f"acked {cid} at {seq} is missing"
+            assert [r.event.seq for r in records] == list(range(1, len(records) + 1))
+    finally:
+        redis.stop()
