@@ -118,9 +118,14 @@ class SiteLink:
     reported: dict[str, Any] = field(default_factory=dict)
     reported_at: int = 0
     dirty: bool = True
+    #: What another hub instance holding this site's sessions last said (shared log).
+    remote: dict[str, Any] | None = None
+    remote_at: int = 0
 
     def frame(self) -> dict[str, Any]:
         """This site's entry in a ``links`` frame."""
+        if self.sessions == 0 and self.remote is not None:
+            return self.remote
         return {
             "state": self.health.state,
             "rtt_ms": None if self.rtt_ms is None else round(self.rtt_ms, 1),
@@ -148,6 +153,8 @@ class LinkMonitor:
             health = LinkHealth(state=state, flapping=bool(site.link.get("flapping")))
             self.sites[code] = SiteLink(code, health, last_heard=now)
         self._lost_seen: dict[str, int] = {}
+        #: Set when hub instances share a log: live link data crosses over pub/sub.
+        self.bridge: Any = None
         self._commands: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -194,7 +201,7 @@ class LinkMonitor:
             return
         link.sessions = max(0, link.sessions - 1)
         link.dirty = True
-        if link.sessions == 0:
+        if link.sessions == 0 and not self._held_elsewhere(link, self.clock_ms()):
             self._transitions(link, closed(link.health, self.clock_ms(), self.thresholds))
 
     def pong(self, conn: Connection, rtt_ms: float) -> None:
@@ -307,6 +314,8 @@ class LinkMonitor:
             await asyncio.sleep(min(1.0, self.heartbeat_s / 2))
             now = self.clock_ms()
             for link in self.sites.values():
+                if self._held_elsewhere(link, now):
+                    continue  # another instance measures this site
                 if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
                     self._transitions(
                         link,
@@ -320,8 +329,35 @@ class LinkMonitor:
                 last_flush = now
                 self.flush(now)
 
+    def _held_elsewhere(self, link: SiteLink, now: int) -> bool:
+        """Whether another instance has this site's sessions (and said so lately)."""
+        return (
+            link.sessions == 0
+            and link.remote is not None
+            and link.remote.get("sessions", 0) > 0
+            # The holder publishes every second: allow three of those, or three heartbeats.
+            and now - link.remote_at < max(3000, 3 * self.heartbeat_s * 1000)
+        )
+
+    def remote(self, body: dict[str, Any]) -> None:
+        """Link data from another hub instance (its own sites, every second)."""
+        now = self.clock_ms()
+        for code, entry in (body.get("sites") or {}).items():
+            link = self.sites.get(code)
+            if link is None or not isinstance(entry, dict) or link.sessions > 0:
+                continue
+            if entry != link.remote:
+                link.dirty = True
+            link.remote, link.remote_at = entry, now
+            if entry.get("state") in STATE_CODES:
+                link.health.state = entry["state"]
+
     def flush(self, now: int) -> None:
         """Publish one coalesced ``links`` frame of the sites that changed."""
+        if self.bridge is not None:
+            mine = {s.code: s.frame() for s in self.sites.values() if s.sessions > 0}
+            if mine:
+                asyncio.ensure_future(self.bridge.publish({"at": now, "sites": mine}))
         changed = [s for s in self.sites.values() if s.dirty]
         if not changed:
             return

@@ -103,7 +103,7 @@ class RedisEventLog:
         self._waitaof = False
 
     @property
-    def redis(self) -> aioredis.Redis:
+    def redis(self) -> Any:  # redis-py's own annotations are too loose to check against
         if self._redis is None:
             raise StoreUnavailable("the event log is not open")
         return self._redis
