@@ -35,6 +35,7 @@ from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from controlroom.service.metrics import HubMetrics
 from controlroom.service.sessions import Authenticator, Principal, Sessions
+from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
@@ -65,6 +66,7 @@ class Options:
     hello_timeout_s: float = 10.0
     snapshot_every: int = 10_000
     store_factory: Callable[[Path], EventLog] | None = None
+    testcall: TestCallSettings | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,6 +106,7 @@ class Runtime:
         self.auth: Authenticator | None = None
         self.sessions: Sessions | None = None
         self.links: dict[str, LinkMonitor] = {}
+        self.testcalls: dict[str, TestCallRunner] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self.metrics = HubMetrics(self.hubs, self._connections, self._link_states)
         self.metrics.attach()
@@ -128,6 +131,7 @@ class Runtime:
             self.links[hub.id] = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
             self.links[hub.id].start()
         self._wire_links(self.sessions)
+        self.testcalls = await wire_testcalls(self.hubs, self.sessions, self.options.testcall)
         self._count_evictions(self.sessions)
         self._sweeper = asyncio.create_task(self._sweep_revoked())
 
@@ -169,6 +173,8 @@ class Runtime:
             self._sweeper.cancel()
         for monitor in self.links.values():
             await monitor.stop()
+        for runner in self.testcalls.values():
+            await runner.stop()
         for hub in self.hubs.values():
             await hub.stop()
         await self.store.close()
@@ -345,6 +351,19 @@ def create_app(runtime: Runtime) -> Starlette:
     async def metrics(request: Request) -> Response:
         return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
+    async def readiness(request: Request) -> Response:
+        from controlroom.service.readiness import readiness_response
+
+        principal = principal_of(request)
+        if principal is None:
+            return _error("unauthenticated", "a valid bearer token is required", 401)
+        hub = hub_for(request, principal)
+        if isinstance(hub, JSONResponse):
+            return hub
+        if principal.actor.role not in ("admin", "operator", "chair"):
+            return _error("forbidden", "the readiness board is for operators and the chair", 403)
+        return readiness_response(hub, runtime.links.get(hub.id), request.query_params)
+
     async def healthz(request: Request) -> Response:
         ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
@@ -368,6 +387,7 @@ def create_app(runtime: Runtime) -> Starlette:
         Route("/api/conferences/{conference}/events", events),
         Route("/api/conferences/{conference}/commands", commands, methods=["POST"]),
         Route("/api/conferences/{conference}/sites/{site}/link", link_history),
+        Route("/api/conferences/{conference}/readiness", readiness),
         Route("/healthz", healthz),
         Route("/api/conferences/{conference}/report", report),
         Route("/metrics", metrics),

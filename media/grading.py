@@ -113,6 +113,11 @@ def _num(metrics: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def _whole(value: float | None) -> float | None:
+    """Frame rates are judged in whole frames per second (9.8 measured is 10)."""
+    return None if value is None else float(round(value))
+
+
 def _media_reasons(m: Mapping[str, Any], t: Thresholds) -> list[Reason]:
     out: list[Reason] = []
     if m.get("audio_silent", True) is not False:
@@ -145,7 +150,7 @@ def _media_reasons(m: Mapping[str, Any], t: Thresholds) -> list[Reason]:
     else:
         found = _limit(
             "low_fps_from_site",
-            _num(m, "video_fps"),
+            _whole(_num(m, "video_fps")),
             t.fps_warn,
             t.fps_fail,
             "Hình từ điểm cầu chỉ",

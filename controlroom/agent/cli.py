@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from controlroom.agent.session import AgentError, HubSession, http_json, login
+from controlroom.agent.testcall import CAPS, CallAnswerer, describe
 from controlroom.agent.view import SiteView, render
+from media.answerer import AnswerOptions
 
 
 def add_parser(sub: Any) -> None:
@@ -32,6 +34,12 @@ def add_parser(sub: Any) -> None:
     agent.add_argument(
         "--password-file", help="file holding the password (else $CONTROLROOM_PASSWORD or a prompt)"
     )
+    agent.add_argument("--no-testcalls", action="store_true", help="do not answer test calls")
+    agent.add_argument("--camera", help="camera for test calls, e.g. /dev/video0 (else a pattern)")
+    agent.add_argument("--camera-format", default="v4l2", help="ffmpeg input format of --camera")
+    agent.add_argument("--microphone", help="microphone for test calls, e.g. default (else a tone)")
+    agent.add_argument("--microphone-format", default="alsa", help="ffmpeg format of --microphone")
+    agent.add_argument("--silent", action="store_true", help="answer test calls with silence")
     actions = agent.add_subparsers(dest="action")
     fault = actions.add_parser("report-fault", help="report a technical fault")
     fault.add_argument(
@@ -125,10 +133,29 @@ async def _keep_session(args: argparse.Namespace, password: str) -> int:
                 stamp = time.strftime("%H:%M:%S")
                 print(f"{stamp} " + "\n         ".join(lines), flush=True)
 
-    session = HubSession(args.server, args.username, password, on_frame=on_frame)
+    caps = None if args.no_testcalls else CAPS
+    session = HubSession(args.server, args.username, password, on_frame=on_frame, caps=caps)
+    if not args.no_testcalls:
+        CallAnswerer(session, _answer_options(args))
+        session.listeners.append(lambda f: _print_line(describe(f)))
     print(f"connecting to {args.server} as {args.username} (Ctrl-C to stop)", flush=True)
     await session.run()
     return 0
+
+
+def _answer_options(args: argparse.Namespace) -> AnswerOptions:
+    return AnswerOptions(
+        audio="silence" if args.silent else "tone",
+        audio_device=args.microphone,
+        audio_format=args.microphone_format if args.microphone else None,
+        video_device=args.camera,
+        video_format=args.camera_format if args.camera else None,
+    )
+
+
+def _print_line(line: str | None) -> None:
+    if line:
+        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
 
 
 def run_agent(args: argparse.Namespace) -> int:

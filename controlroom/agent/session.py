@@ -96,6 +96,7 @@ class HubSession:
         client: str = "controlroom-agent/0.1",
         on_frame: Callable[[dict[str, Any]], None] | None = None,
         pong_delay: Callable[[], float] | None = None,
+        caps: list[str] | None = None,
     ) -> None:
         self.server = server
         self.username = username
@@ -104,6 +105,10 @@ class HubSession:
         self.client = client
         self.on_frame = on_frame
         self.pong_delay = pong_delay
+        #: What this client can do, sent in hello (an extension: ``["rtc"]`` answers test calls).
+        self.caps = caps
+        #: More frame callbacks, called after ``on_frame`` (the test-call answerer is one).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.account: dict[str, Any] = {}
         self.seq: int | None = None
         self.connected = asyncio.Event()
@@ -135,6 +140,10 @@ class HubSession:
         """Report what the site measures of its own media (ignored while disconnected)."""
         if self.connected.is_set():
             await self._send({"type": "stats", "at": int(time.time() * 1000), "stats": stats})
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        """Send one frame now (dropped while disconnected)."""
+        await self._send(frame)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         ws = self.ws
@@ -206,6 +215,7 @@ class HubSession:
                     "conference": self.account.get("conference"),
                     "resume_after": self.seq,
                     "client": self.client,
+                    **({"caps": self.caps} if self.caps else {}),
                 }
             )
             watchdog = asyncio.create_task(self._watch_offline(offline)) if offline else None
@@ -261,6 +271,8 @@ class HubSession:
                     await self._send(command_frame)
         if self.on_frame is not None:
             self.on_frame(frame)
+        for listener in self.listeners:
+            listener(frame)
 
     async def _send_pongs(self) -> None:
         while True:

@@ -104,6 +104,8 @@ class Sessions:
         self.on_open: Callable[[Connection], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
         self.connections: set[Connection] = set()
+        #: What each session said it can do (``hello.caps``, an extension: ``["rtc"]``).
+        self.caps: dict[Connection, frozenset[str]] = {}
         self._tokens: dict[Connection, Any] = {}
 
     async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
@@ -135,6 +137,9 @@ class Sessions:
             )
         conn.principal = principal
         self._tokens[conn] = hello.get("token")
+        caps = hello.get("caps")
+        if isinstance(caps, list):
+            self.caps[conn] = frozenset(c for c in caps[:16] if isinstance(c, str) and len(c) < 32)
         viewer = principal.actor
         # One synchronous step: subscribe with live events held, and read the durable seq.
         conn.outbox.hold()
@@ -229,6 +234,7 @@ class Sessions:
         principal: Principal | None = conn.principal
         self.connections.discard(conn)
         self._tokens.pop(conn, None)
+        self.caps.pop(conn, None)
         if principal is not None:
             hub = self.hubs.get(principal.conference)
             if hub is not None:
