@@ -10,12 +10,13 @@ import * as assistant from "./assistant.js";
 import * as chair from "./chair.js";
 import * as siteConsole from "./site.js";
 import { TestCallAnswerer } from "./rtc.js";
+import * as readiness from "./readiness.js";
 import { can } from "./perms.js";
 
 const SESSION_KEY = "controlroom.session";
 const CONSOLES = {
-  admin: [operator, assistant],
-  operator: [operator],
+  admin: [operator, readiness, assistant],
+  operator: [operator, readiness],
   assistant: [assistant],
   chair: [chair],
   site: [siteConsole],

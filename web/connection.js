@@ -90,6 +90,7 @@ export class Connection extends EventTarget {
         conference: this.conference,
         resume_after: this.store.seq,
         client: CLIENT,
+        ...(this.caps ? { caps: this.caps } : {}),
       });
     };
     ws.onmessage = (msg) => {

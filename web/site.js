@@ -2,6 +2,7 @@
 
 import { t, LANGS } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
+import { testCallPanel } from "./readiness.js";
 
 const QUICK = [
   ["quick.no_audio", "audio", "critical"],
@@ -108,10 +109,11 @@ export function mount(container, ctx) {
   const reqList = h("div", { class: "req-list" });
   myRequests.body.appendChild(reqList);
 
+  const testCall = testCallPanel(code);
   container.appendChild(h("div", { class: "site-grid-layout" },
     banner,
     h("div", { class: "col" }, report.el, myFaults.el),
-    h("div", { class: "col" }, checkin.el, status.el),
+    h("div", { class: "col" }, checkin.el, status.el, testCall.el),
     h("div", { class: "col" }, register.el, myRequests.el)));
 
   let prefilled = false;
@@ -138,6 +140,7 @@ export function mount(container, ctx) {
     checkinState.className = `state-line ${me.checked_in ? "good" : "warn"}`;
     renderFaults(state);
     renderRequests(state);
+    testCall.render(state);
   }
 
   function renderBanner(state, me) {
