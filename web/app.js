@@ -114,7 +114,7 @@ function startConsole(session) {
 
   buildShell();
   live.unsubscribe = store.subscribe(() => scheduleRender());
-  live.timers.push(setInterval(() => tick(root, conn.now()), 1000));
+  live.timers.push(setInterval(() => tick(document.body, conn.now()), 1000)); // dialogs too
   conn.start();
   scheduleRender();
 }

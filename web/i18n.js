@@ -203,7 +203,7 @@ const vi = {
   "agenda.early": "sớm {n} phút",
   "agenda.actual": "Bắt đầu thực tế {time}",
   "agenda.all": "Toàn bộ kịch bản (dự kiến / thực tế)",
-  "agenda.site_not_online": "⚠ Điểm cầu {site} chưa sẵn sàng: {state}",
+  "agenda.site_not_online": "⚠ {site} chưa sẵn sàng: {state}",
   "speak.extend_n": "+{n} phút",
   "speak.warn_link": "Đường truyền của {site} đang “{state}”. Vẫn trao lời?",
   "speak.reorder_hint": "Kéo thả để sắp xếp, hoặc chọn ⠿ rồi dùng phím ↑/↓.",

@@ -3,7 +3,7 @@
 // `links` frames), the site's faults and its latest test-call result.
 
 import { t } from "./i18n.js";
-import { h, fill, button, agoEl, clock, ask } from "./ui.js";
+import { h, fill, button, agoEl, clock, ask, tick } from "./ui.js";
 import { historyChart, linkNumbers, fmtPct } from "./spark.js";
 
 const HISTORY_MS = 30 * 60 * 1000;
@@ -120,6 +120,7 @@ export function siteDetail(ctx) {
           if (text) ctx.cmd("fault.report", { site: code, category: "other", severity: "major", description: text },
             (r) => t("site.reported", { id: r.fault_id }));
         }) : null));
+    tick(body, ctx.now());
     if (focused) body.querySelector(`[data-act="${focused}"]`)?.focus();
   }
 

@@ -1,7 +1,8 @@
 // The operator's site grid: one tile per site, coloured by link state, with
 // RTT/loss and a sparkline; trouble first; searchable; dense enough for 400+
 // sites on one 1920×1080 screen. Tiles are kept by site code and updated in
-// place, so a `links` frame for 1,000 sites touches only what changed.
+// place, so a `links` frame touches only the sites it names; the trouble-first
+// order is each tile's CSS `order` (ties keep the hub's order), so no node moves.
 
 import { t } from "./i18n.js";
 import { h, panel } from "./ui.js";
@@ -43,8 +44,7 @@ export function siteGrid(ctx, { onSite }) {
   const none = h("p", { class: "empty", hidden: true }, t("sites.no_match"));
   p.body.append(grid, none);
 
-  const tiles = new Map(); // code -> {el, refs, last}
-  let order = "";
+  const tiles = new Map(); // code -> {el, refs, last, linkRef}, in the hub's site order
   let revs = "";
   let query = "";
   search.addEventListener("input", () => {
@@ -79,62 +79,82 @@ export function siteGrid(ctx, { onSite }) {
     apply(value);
   }
 
+  let structural = "";
+
   function render(state, force = false) {
     const r = ctx.store.revs;
     const key = `${r.sites}.${r.links}.${r.faults}.${r.testcalls}`;
     if (!force && key === revs) return;
     revs = key;
+    // Sites, faults and test calls change rarely; a links frame replaces the link
+    // object of the sites it names only, so other tiles are skipped outright.
+    const skey = `${r.sites}.${r.faults}.${r.testcalls}`;
+    const all = force || skey !== structural;
+    structural = skey;
     const openBySite = {};
-    for (const f of Object.values(state.faults)) {
-      if (OPEN_FAULT_STATES.has(f.state)) openBySite[f.site] = (openBySite[f.site] || 0) + 1;
+    if (all) {
+      for (const f of Object.values(state.faults)) {
+        if (OPEN_FAULT_STATES.has(f.state)) openBySite[f.site] = (openBySite[f.site] || 0) + 1;
+      }
     }
     const list = Object.values(state.sites);
     const count = { online: 0, degraded: 0, offline: 0, unknown: 0 };
     let checked = 0;
-    const ranked = [];
-    list.forEach((s, i) => {
+    let shown = 0;
+    for (const s of list) {
       let e = tiles.get(s.code);
-      if (!e) tiles.set(s.code, (e = tile(s)));
-      const link = s.link || {};
-      const state_ = link.state || "unknown";
-      count[state_] = (count[state_] || 0) + 1;
+      if (!e) {
+        tiles.set(s.code, (e = tile(s)));
+        grid.appendChild(e.el);
+      }
+      if (all || e.linkRef !== s.link) update(e, s, state, all ? openBySite[s.code] || 0 : e.last.faults);
+      e.linkRef = s.link;
+      count[e.last.state] = (count[e.last.state] || 0) + 1;
       if (s.checked_in) checked += 1;
-      const open = openBySite[s.code] || 0;
-      const tc = state.testcalls?.[s.code];
-      const cls = ["tile", `link-${state_}`, s.kind === "central" && "central", open && "has-fault",
-        link.flapping && "flapping", !s.checked_in && "not-in"].filter(Boolean).join(" ");
-      set(e, "cls", cls, (v) => (e.el.className = v));
-      set(e, "rtt", link.rtt_ms == null ? "—" : `${Math.round(link.rtt_ms)} ms`, (v) => (e.refs.rtt.textContent = v));
-      set(e, "loss", link.loss_pct == null ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
-      set(e, "title", `${s.code} · ${s.name} · ${t(`link.${state_}`)} · ${linkNumbers(link)}`,
-        (v) => (e.el.title = v));
-      set(e, "check", s.checked_in, (v) => (e.refs.check.textContent = v ? "✔" : ""));
-      set(e, "faults", open, (v) => {
-        e.refs.faults.hidden = !v;
-        e.refs.faults.textContent = String(v);
-      });
-      set(e, "tc", tc?.verdict || "", (v) => {
-        e.refs.tc.hidden = !v;
-        e.refs.tc.className = `badge tc tc-${v}`;
-        e.refs.tc.textContent = v ? t(`verdict.${v}`) : "";
-      });
-      set(e, "flap", !!link.flapping, (v) => (e.refs.flap.hidden = !v));
-      const ring = ctx.store.history.get(s.code);
-      set(e, "ring", ring.length ? ring[ring.length - 1].at * 100 + ring.length : 0, () => drawSpark(e.refs.spark, ring));
-      const rank = troubleRank(s, open);
-      const match = (!query || e.el.dataset.search.includes(query)) && (!troubleOnly.checked || rank < 4);
-      set(e, "hidden", !match, (v) => (e.el.hidden = v));
-      ranked.push([rank, i, e, s.code]);
-    });
-    ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const nextOrder = ranked.map((x) => x[3]).join(",");
-    if (nextOrder !== order) {
-      order = nextOrder;
-      grid.replaceChildren(...ranked.map((x) => x[2].el));
-      grid.className = `site-grid ${density(list.length)}`;
+      if (!e.el.hidden) shown += 1;
     }
-    none.hidden = ranked.some((x) => !x[2].el.hidden);
+    if (tiles.size > list.length) {
+      for (const [code, e] of tiles) {
+        if (!state.sites[code]) {
+          e.el.remove();
+          tiles.delete(code);
+        }
+      }
+    }
+    grid.className = `site-grid ${density(list.length)}`;
+    none.hidden = shown > 0;
     summary.textContent = t("sites.summary", { ...count, checked, total: list.length });
+  }
+
+  /** Brings one tile up to date; the trouble-first order is the CSS `order`. */
+  function update(e, s, state, open) {
+    const link = s.link || {};
+    const st = link.state || "unknown";
+    const tc = state.testcalls?.[s.code];
+    set(e, "state", st, () => {});
+    const cls = ["tile", `link-${st}`, s.kind === "central" && "central", open && "has-fault",
+      link.flapping && "flapping", !s.checked_in && "not-in"].filter(Boolean).join(" ");
+    set(e, "cls", cls, (v) => (e.el.className = v));
+    set(e, "rtt", link.rtt_ms == null ? "—" : `${Math.round(link.rtt_ms)} ms`, (v) => (e.refs.rtt.textContent = v));
+    set(e, "loss", !link.loss_pct ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
+    set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
+    set(e, "check", s.checked_in, (v) => (e.refs.check.textContent = v ? "✔" : ""));
+    set(e, "faults", open, (v) => {
+      e.refs.faults.hidden = !v;
+      e.refs.faults.textContent = String(v);
+    });
+    set(e, "tc", tc?.verdict || "", (v) => {
+      e.refs.tc.hidden = !v;
+      e.refs.tc.className = `badge tc tc-${v}`;
+      e.refs.tc.textContent = v ? t(`verdict.${v}`) : "";
+    });
+    set(e, "flap", !!link.flapping, (v) => (e.refs.flap.hidden = !v));
+    const ring = ctx.store.history.get(s.code);
+    set(e, "ring", ring.length ? ring[ring.length - 1].at * 100 + ring.length : 0, () => drawSpark(e.refs.spark, ring));
+    const rank = troubleRank(s, open);
+    set(e, "rank", rank, (v) => (e.el.style.order = String(v)));
+    const match = (!query || e.el.dataset.search.includes(query)) && (!troubleOnly.checked || rank < 4);
+    set(e, "hidden", !match, (v) => (e.el.hidden = v));
   }
 
   return { el: p.el, render };

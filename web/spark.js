@@ -31,14 +31,15 @@ export function sparkEl(cls = "spark") {
   return el;
 }
 
-/** Draws the RTT of `ring` (oldest first, up to 60 points) into a sparkEl. */
+/** Draws the RTT of `ring` (oldest first, up to 60 points) across a sparkEl. */
 export function drawSpark(el, ring) {
   const n = ring.length;
   let pts = "";
   for (let i = 0; i < n; i++) {
     const r = ring[i].rtt_ms;
     const y = r == null ? 16 : 15 - Math.min(r, RTT_CEIL_MS) / RTT_CEIL_MS * 14;
-    pts += `${60 - (n - 1 - i)},${y.toFixed(1)} `;
+    const x = n > 1 ? (i / (n - 1)) * 60 : 60;
+    pts += `${x.toFixed(1)},${y.toFixed(1)} `;
   }
   el.firstChild.setAttribute("points", pts);
 }
