@@ -61,7 +61,8 @@ async def console(browser: Any, hub: RunningHub, user: str, lang: str = "vi") ->
     """A new page logged in as ``user`` (password "demo"), connected and synced."""
     context = await browser.new_context(viewport=VIEWPORT)
     await context.add_init_script(
-        f"if (!localStorage.getItem('controlroom.lang')) localStorage.setItem('controlroom.lang', '{lang}')"
+        "if (!localStorage.getItem('controlroom.lang'))"
+        f" localStorage.setItem('controlroom.lang', '{lang}')"
     )
     page = await context.new_page()
     errors: list[str] = []

@@ -20,7 +20,8 @@ MEASURE = """async ([n, frames]) => {
   for (let i = 0; i < n; i++) {
     const code = 'X' + String(i).padStart(4, '0');
     st.sites[code] = { code, name: 'Xã số ' + i, kind: 'site', region: 'Vùng ' + (i % 8),
-      link: { state: 'online', rtt_ms: 40, jitter_ms: 3, loss_pct: 0, since: null, flapping: false },
+      link: { state: 'online', rtt_ms: 40, jitter_ms: 3, loss_pct: 0, since: null,
+              flapping: false },
       checked_in: true, status: { audio: 'ok', video: 'ok', note: '', at: null } };
   }
   const t0 = performance.now();
@@ -38,7 +39,8 @@ MEASURE = """async ([n, frames]) => {
         const code = codes[(k * 7919 + j * 104729) % n];
         // about 2 % of the changed sites change state, so the trouble-first order moves
         const state = (j % 50 === 0) ? states[(k + j) % states.length] : st.sites[code].link.state;
-        frame.sites[code] = { state, rtt_ms: 20 + Math.random() * 300, jitter_ms: Math.random() * 20,
+        frame.sites[code] = { state, rtt_ms: 20 + Math.random() * 300,
+          jitter_ms: Math.random() * 20,
           loss_pct: Math.random() < 0.1 ? Math.random() * 5 : 0, flapping: false, sessions: 1 };
       }
       const t = performance.now();

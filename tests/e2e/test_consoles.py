@@ -9,9 +9,7 @@ import re
 from tests.e2e.conftest import command, console, expect
 
 
-async def test_site_fault_reaches_operator_within_a_second_and_ack_reaches_site(
-    browser, quiet_hub
-):
+async def test_site_fault_reaches_operator_within_a_second_and_ack_reaches_site(browser, quiet_hub):
     """A one-tap report on the site console is in the operator's inbox within 1 s, with
     the alert sound for a critical fault; the operator acknowledges; the site sees it."""
     op = await console(browser, quiet_hub, "operator")
@@ -86,8 +84,12 @@ async def test_dropped_socket_resumes_without_lost_or_doubled_items(browser, qui
     reconnect the console resumes (no new snapshot) and shows each fault exactly once,
     a replayed duplicate frame changes nothing, and live events flow again."""
     for text in ("Loa hội trường rè", "Camera 2 mất nét"):
-        await command(quiet_hub, "site-hue", "fault.report",
-                      {"category": "audio", "severity": "major", "description": text})
+        await command(
+            quiet_hub,
+            "site-hue",
+            "fault.report",
+            {"category": "audio", "severity": "major", "description": text},
+        )
     op = await console(browser, quiet_hub, "operator")
     cards = op.locator("article.fault")
     await expect(cards).to_have_count(2)
@@ -102,8 +104,12 @@ async def test_dropped_socket_resumes_without_lost_or_doubled_items(browser, qui
     }""")
     await expect(op.locator("header .conn.reconnecting")).to_be_visible()
     for i in range(3):
-        await command(quiet_hub, "site-dng", "fault.report",
-                      {"category": "video", "severity": "minor", "description": f"Lỗi khi mất mạng {i}"})
+        await command(
+            quiet_hub,
+            "site-dng",
+            "fault.report",
+            {"category": "video", "severity": "minor", "description": f"Lỗi khi mất mạng {i}"},
+        )
     await expect(cards).to_have_count(2)  # nothing arrives while down
     await op.evaluate("""() => {
         const c = window.__controlroom.conn;
@@ -121,10 +127,50 @@ async def test_dropped_socket_resumes_without_lost_or_doubled_items(browser, qui
         const c = window.__controlroom;
         c.conn.handle({type: 'event', seq: c.store.seq, at: Date.now(), name: 'fault.reported',
           actor: {account: 'x', role: 'site', site: 'DNG'},
-          data: {fault_id: 'F0099', site: 'DNG', category: 'other', severity: 'minor', description: 'dup'}});
+          data: {fault_id: 'F0099', site: 'DNG', category: 'other', severity: 'minor',
+                 description: 'dup'}});
     }""")
-    await command(quiet_hub, "site-dng", "fault.report",
-                  {"category": "power", "severity": "major", "description": "Mất điện hội trường"})
+    await command(
+        quiet_hub,
+        "site-dng",
+        "fault.report",
+        {"category": "power", "severity": "major", "description": "Mất điện hội trường"},
+    )
     await expect(cards).to_have_count(6)
     await expect(op.locator("article.fault", has_text="dup")).to_have_count(0)
     assert op.errors == []
+
+
+async def test_assistant_reorders_the_queue_by_keyboard_and_by_drag(browser, quiet_hub):
+    """With the handle focused, ↓ moves a request down one place (and the focus stays
+    on it); dragging the last row onto the first moves it to the top."""
+    rids = []
+    for user, speaker in [
+        ("site-hni", "Người A"),
+        ("site-hue", "Người B"),
+        ("site-dng", "Người C"),
+    ]:
+        r = await command(
+            quiet_hub,
+            user,
+            "speak.request",
+            {"speaker": speaker, "title": "Đại biểu", "topic": "Ý kiến", "kind": "comment"},
+        )
+        await command(quiet_hub, "assistant", "speak.approve", {"request_id": r["request_id"]})
+        rids.append(r["request_id"])
+    asst = await console(browser, quiet_hub, "assistant")
+    rows = asst.locator(".queue-list li")
+    order = "els => els.map(e => e.dataset.rid)"
+    await expect(rows).to_have_count(3)
+    assert await rows.evaluate_all(order) == rids
+
+    await asst.locator(f"button.handle[data-rid={rids[0]}]").focus()
+    await asst.keyboard.press("ArrowDown")
+    await expect(rows.first).to_have_attribute("data-rid", rids[1])
+    assert await rows.evaluate_all(order) == [rids[1], rids[0], rids[2]]
+    assert await asst.evaluate("document.activeElement.dataset.rid") == rids[0]
+
+    await rows.nth(2).drag_to(rows.nth(0), target_position={"x": 20, "y": 5})
+    await expect(rows.first).to_have_attribute("data-rid", rids[2])
+    assert await rows.evaluate_all(order) == [rids[2], rids[1], rids[0]]
+    assert asst.errors == []

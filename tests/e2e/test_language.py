@@ -30,8 +30,20 @@ VISIBLE_TEXT = """() => {
   return out;
 }"""
 
-NUMERIC = {"n", "ms", "s", "pct", "min", "checked", "total", "online", "degraded", "offline",
-           "unknown", "id"}
+NUMERIC = {
+    "n",
+    "ms",
+    "s",
+    "pct",
+    "min",
+    "checked",
+    "total",
+    "online",
+    "degraded",
+    "offline",
+    "unknown",
+    "id",
+}
 
 
 def patterns(mine: dict[str, str], other: dict[str, str]) -> list[tuple[str, re.Pattern[str]]]:
@@ -43,7 +55,8 @@ def patterns(mine: dict[str, str], other: dict[str, str]) -> list[tuple[str, re.
         parts = re.split(r"(\{\w+\})", text)
         rx = "".join(
             (r"[\w.,:]+" if p[1:-1] in NUMERIC or p == "{time}" else ".+")
-            if p.startswith("{") else re.escape(p)
+            if p.startswith("{")
+            else re.escape(p)
             for p in parts
         )
         out.append((key, re.compile(rx)))
@@ -67,14 +80,29 @@ async def test_language_switch_changes_every_visible_string(browser, quiet_hub):
     string; after the switch no Vietnamese-only string is left (data aside), `lang` is
     "en", and a reload keeps English."""
     await command(quiet_hub, "operator", "agenda.advance", {})
-    await command(quiet_hub, "site-hue", "fault.report",
-                  {"category": "audio", "severity": "critical", "description": "Micro bàn chủ tọa bị rè"})
-    first = await command(quiet_hub, "site-hni", "speak.request",
-                          {"speaker": "Trần Văn Bình", "title": "Giám đốc Sở", "topic": "Hạ tầng",
-                           "kind": "comment"})
-    await command(quiet_hub, "site-hue", "speak.request",
-                  {"speaker": "Lê Thị Hoa", "title": "Phó Chủ tịch", "topic": "Nông nghiệp",
-                   "kind": "question"})
+    await command(
+        quiet_hub,
+        "site-hue",
+        "fault.report",
+        {"category": "audio", "severity": "critical", "description": "Micro bàn chủ tọa bị rè"},
+    )
+    first = await command(
+        quiet_hub,
+        "site-hni",
+        "speak.request",
+        {"speaker": "Trần Văn Bình", "title": "Giám đốc Sở", "topic": "Hạ tầng", "kind": "comment"},
+    )
+    await command(
+        quiet_hub,
+        "site-hue",
+        "speak.request",
+        {
+            "speaker": "Lê Thị Hoa",
+            "title": "Phó Chủ tịch",
+            "topic": "Nông nghiệp",
+            "kind": "question",
+        },
+    )
     await command(quiet_hub, "assistant", "speak.approve", {"request_id": first["request_id"]})
 
     for user, marker_vi, marker_en in [

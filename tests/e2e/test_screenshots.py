@@ -26,27 +26,62 @@ async def test_each_role_console_on_the_live_demo(browser, tmp_path):
     """Login page; operator (grid, inbox, run-script, detail with link history);
     assistant; chair; site: each console, its actions by role, and a screenshot."""
     async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.5) as hub:
-        sites = [(a.username, a.site) for a in AccountStore(DEMO / "accounts.toml").all()
-                 if a.role == "site" and a.site and a.site != "TW"][:30]
+        sites = [
+            (a.username, a.site)
+            for a in AccountStore(DEMO / "accounts.toml").all()
+            if a.role == "site" and a.site and a.site != "TW"
+        ][:30]
         sim = asyncio.create_task(simulate(hub.url, sites, fault_per_min=0, speak_per_min=0))
         try:
             await command(hub, "operator", "conference.phase", {"phase": "live"})
             await command(hub, "operator", "agenda.advance", {})
             await command(hub, "operator", "agenda.advance", {})
-            await command(hub, "site-hue", "fault.report", {"category": "audio", "severity": "critical",
-                                                           "description": "Micro bàn chủ tọa bị rè"})
-            f2 = await command(hub, "site-dng", "fault.report", {"category": "video", "severity": "major",
-                                                                 "description": "Máy chiếu không lên hình"})
-            await command(hub, "operator", "fault.ack", {"fault_id": f2["fault_id"], "note": "Đã tiếp nhận"})
+            await command(
+                hub,
+                "site-hue",
+                "fault.report",
+                {
+                    "category": "audio",
+                    "severity": "critical",
+                    "description": "Micro bàn chủ tọa bị rè",
+                },
+            )
+            f2 = await command(
+                hub,
+                "site-dng",
+                "fault.report",
+                {
+                    "category": "video",
+                    "severity": "major",
+                    "description": "Máy chiếu không lên hình",
+                },
+            )
+            await command(
+                hub, "operator", "fault.ack", {"fault_id": f2["fault_id"], "note": "Đã tiếp nhận"}
+            )
             reqs = []
-            for user, speaker, title in [("site-hni", "Trần Văn Bình", "Giám đốc Sở Tài chính"),
-                                         ("site-hcm", "Phạm Thị Thu", "Phó Chủ tịch UBND"),
-                                         ("site-cto", "Lê Minh Tâm", "Giám đốc Sở Nông nghiệp"),
-                                         ("site-hpg", "Vũ Đức Hải", "Chánh Văn phòng"),
-                                         ("site-lci", "Hoàng Thị Mai", "Giám đốc Sở KH&CN")]:
-                reqs.append((await command(hub, user, "speak.request", {
-                    "speaker": speaker, "title": title, "topic": "Chuyển đổi số cấp cơ sở",
-                    "kind": "comment"}))["request_id"])
+            for user, speaker, title in [
+                ("site-hni", "Trần Văn Bình", "Giám đốc Sở Tài chính"),
+                ("site-hcm", "Phạm Thị Thu", "Phó Chủ tịch UBND"),
+                ("site-cto", "Lê Minh Tâm", "Giám đốc Sở Nông nghiệp"),
+                ("site-hpg", "Vũ Đức Hải", "Chánh Văn phòng"),
+                ("site-lci", "Hoàng Thị Mai", "Giám đốc Sở KH&CN"),
+            ]:
+                reqs.append(
+                    (
+                        await command(
+                            hub,
+                            user,
+                            "speak.request",
+                            {
+                                "speaker": speaker,
+                                "title": title,
+                                "topic": "Chuyển đổi số cấp cơ sở",
+                                "kind": "comment",
+                            },
+                        )
+                    )["request_id"]
+                )
             for rid in reqs[:4]:
                 await command(hub, "assistant", "speak.approve", {"request_id": rid})
             await command(hub, "assistant", "speak.grant", {"request_id": reqs[0], "limit_s": 420})
@@ -62,10 +97,13 @@ async def test_each_role_console_on_the_live_demo(browser, tmp_path):
             op = await console(browser, hub, "operator")
             tiles = op.locator(".site-grid .tile")
             await expect(tiles).to_have_count(35)
-            await expect(op.locator(".site-grid .tile.link-online")).to_have_count(30, timeout=15000)
+            await expect(op.locator(".site-grid .tile.link-online")).to_have_count(
+                30, timeout=15000
+            )
             # A few links frames, so the sparklines have a line.
-            await op.wait_for_function("window.__controlroom.store.history.get('HNI').length >= 4",
-                                       timeout=15000)
+            await op.wait_for_function(
+                "window.__controlroom.store.history.get('HNI').length >= 4", timeout=15000
+            )
             ranks = await op.evaluate("""async () => {
                 const { troubleRank } = await import('/sitegrid.js');
                 const st = window.__controlroom.store.state;
@@ -92,7 +130,9 @@ async def test_each_role_console_on_the_live_demo(browser, tmp_path):
             asst = await console(browser, hub, "assistant")
             await expect(asst.locator(".queue .req")).to_have_count(3)
             await expect(asst.locator(".incoming .req")).to_have_count(1)
-            await expect(asst.locator(".floor .countdown")).to_have_text(re.compile(r"^0[67]:[0-5]\d$"))
+            await expect(asst.locator(".floor .countdown")).to_have_text(
+                re.compile(r"^0[67]:[0-5]\d$")
+            )
             await expect(asst.locator("article.fault, .site-grid")).to_have_count(0)
             await expect(asst.get_by_role("button", name="Tiếp nhận")).to_have_count(0)
             await shot(asst, "assistant")
