@@ -9,6 +9,7 @@ whose lifespan opens the log, rebuilds each hub and closes them in order.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -41,6 +42,7 @@ from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
 from signaling.errors import error_frame
+from signaling.redis_bridge import RedisBridge
 from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
 
 log = logging.getLogger("controlroom")
@@ -66,6 +68,8 @@ class Options:
     hello_timeout_s: float = 10.0
     snapshot_every: int = 10_000
     store_factory: Callable[[Path], EventLog] | None = None
+    #: ``redis://host:port/db`` or ``unix:///path``: the shared Redis Streams log instead of SQLite.
+    redis_url: str | None = None
     testcall: TestCallSettings | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -76,8 +80,7 @@ class Runtime:
     def __init__(self, options: Options, configs: list[ConferenceConfig]) -> None:
         self.options = options
         self.configs = configs
-        factory = options.store_factory or (lambda d: SqliteEventLog(d / "events.db"))
-        self.store = factory(options.data_dir)
+        self.store = make_store(options)
         self.hubs: dict[str, ConferenceHub] = {
             c.conference.id: ConferenceHub(
                 c, self.store, options.clock_ms, snapshot_every=options.snapshot_every
@@ -123,16 +126,28 @@ class Runtime:
     async def start(self) -> None:
         """Open the log and rebuild every conference."""
         self.options.data_dir.mkdir(parents=True, exist_ok=True)
-        self.auth = Authenticator(TokenSigner(load_secret(self.options.data_dir)), self.accounts)
-        self.sessions = Sessions(self.hubs, self.auth, self.heartbeat_s)
         await self.store.open()
+        # Instances sharing a log share the token secret too, so a token works on any.
+        shared = getattr(self.store, "shared_secret", None)
+        secret = await shared() if shared is not None else load_secret(self.options.data_dir)
+        self.auth = Authenticator(TokenSigner(secret), self.accounts)
+        self.sessions = Sessions(self.hubs, self.auth, self.heartbeat_s)
         for hub in self.hubs.values():
             await hub.start()
-            self.links[hub.id] = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
-            self.links[hub.id].start()
+            monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
+            self.links[hub.id] = monitor
+            if self.options.redis_url:
+                channel = f"cr:{{{hub.id}}}:links"
+                monitor.bridge = RedisBridge(self.options.redis_url, channel, monitor.remote)
+                await monitor.bridge.start()
+            monitor.start()
         self._wire_links(self.sessions)
         self.testcalls = await wire_testcalls(self.hubs, self.sessions, self.options.testcall)
         self._count_evictions(self.sessions)
+        # What was loaded at start lives for the whole run: keep it out of the
+        # collector's full passes, whose pauses would show up as link jitter.
+        gc.collect()
+        gc.freeze()
         self._sweeper = asyncio.create_task(self._sweep_revoked())
 
     async def _sweep_revoked(self, every_s: float = 5.0) -> None:
@@ -173,11 +188,24 @@ class Runtime:
             self._sweeper.cancel()
         for monitor in self.links.values():
             await monitor.stop()
+            if monitor.bridge is not None:
+                await monitor.bridge.stop()
         for runner in self.testcalls.values():
             await runner.stop()
         for hub in self.hubs.values():
             await hub.stop()
         await self.store.close()
+
+
+def make_store(options: Options) -> EventLog:
+    """The event log the options ask for: Redis Streams when a URL is given, else SQLite."""
+    if options.store_factory is not None:
+        return options.store_factory(options.data_dir)
+    if options.redis_url:
+        from controlroom.store.redis_streams import RedisEventLog
+
+        return RedisEventLog(options.redis_url)
+    return SqliteEventLog(options.data_dir / "events.db")
 
 
 def build_runtime(options: Options) -> Runtime:

@@ -87,6 +87,7 @@ def _run_server(
         data_dir=data_dir,
         heartbeat_s=args.heartbeat_s,
         allowed_origins=tuple(args.allow_origin or ()),
+        redis_url=getattr(args, "redis", None),
     )
     runtime = build_runtime(options)
     if not _is_loopback(args.host):
@@ -249,6 +250,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy a SQLite data directory's log into Redis Streams."""
+    from controlroom.store.migrate import MigrationError, migrate_sqlite
+    from controlroom.store.redis_streams import RedisEventLog
+
+    source = args.source.removeprefix("sqlite:")
+    if not args.to.startswith(("redis://", "rediss://", "unix://")):
+        raise CliError("--to must be a redis:// (or unix://) URL")
+
+    async def run() -> int:
+        target = RedisEventLog(args.to)
+        await target.open()
+        try:
+            done = await migrate_sqlite(Path(source), target, args.conference)
+        except MigrationError as exc:
+            raise CliError(str(exc)) from None
+        finally:
+            await target.close()
+        bad = 0
+        for m in done:
+            check = m.verification
+            state = "chain OK" if check.ok else f"chain BROKEN at {check.broken_seq}"
+            copied = f"{m.events} events, {m.answers} answers, snapshot {m.snapshot_seq}"
+            print(f"{m.conference}: {copied}; {state}")
+            bad += not m.verification.ok
+        return 1 if bad else 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="controlroom", description=__doc__.splitlines()[0])
@@ -267,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve one or more conferences")
     serve.add_argument("--config", action="append", required=True, help="conference directory")
-    serve.add_argument("--data", required=True, help="data directory (event log)")
+    serve.add_argument("--data", required=True, help="data directory (event log, token secret)")
+    serve.add_argument(
+        "--redis", default=None, help="redis://HOST:PORT/DB: share the log with other instances"
+    )
     server_args(serve, 8000)
     serve.set_defaults(func=cmd_serve)
 
@@ -297,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     from controlroom.agent.cli import add_parser as add_agent_parser
 
     add_agent_parser(sub)
+
+    migrate = sub.add_parser("migrate", help="copy a SQLite log into Redis Streams")
+    migrate.add_argument("--from", dest="source", required=True, help="sqlite:DATA_DIR")
+    migrate.add_argument("--to", required=True, help="redis://HOST:PORT/DB")
+    migrate.add_argument("--conference", default=None, help="only this conference")
+    migrate.set_defaults(func=cmd_migrate)
 
     audit = sub.add_parser("audit", help="check the event log")
     audit_sub = audit.add_subparsers(dest="action", required=True)

@@ -171,9 +171,10 @@ class ConferenceHub(CommitLog):
                 await self._snapshotting
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        if self._tasks:
+            # Bounded: a blocking read of a shared log may not notice its cancellation
+            # until the server answers; stopping must not wait for that.
+            await asyncio.wait(self._tasks, timeout=3)
         self._tasks = []
 
     # -- commands --------------------------------------------------------------------------

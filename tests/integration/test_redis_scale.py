@@ -219,3 +219,38 @@ async def test_redis_killed_under_load_loses_nothing_acknowledged(tmp_path):
             assert [r.event.seq for r in records] == list(range(1, len(records) + 1))
     finally:
         redis.stop()
+
+
+async def test_links_cross_instances_and_only_the_holder_judges_a_site(tmp_path):
+    """Operators on B see A's site in links frames; B never marks it offline while A holds it."""
+    redis = RedisServer(tmp_path / "redis").start()
+    try:
+        opts = {"heartbeat_s": 0.3, "redis_url": redis.url}
+        async with (
+            running_hub(DEMO, tmp_path / "a", **opts) as a,
+            running_hub(DEMO, tmp_path / "b", **opts) as b,
+        ):
+            op_b = await Client.connect(b.ws_url, await b.login("operator"))
+            site = await Client.connect(a.ws_url, await a.login("site-qni"))
+            await op_b.event("link.changed", site="QNI", to="online")
+            frame = await op_b.wait_for(
+                lambda f: (
+                    f["type"] == "links"
+                    and f["sites"].get("QNI", {}).get("sessions") == 1
+                    and f["sites"]["QNI"]["rtt_ms"] is not None
+                )
+            )
+            assert frame["sites"]["QNI"]["state"] == "online"
+            # Well past B's silence limit (3 heartbeats): still exactly one link event.
+            start = len(op_b.frames)
+            await op_b.wait_for(lambda f: f["type"] == "links", start=start)
+            await asyncio.sleep(1.5)
+            changes = [
+                e for e in op_b.events if e["name"] == "link.changed" and e["data"]["site"] == "QNI"
+            ]
+            assert [c["data"]["to"] for c in changes] == ["online"], [c["data"] for c in changes]
+            await site.close()
+            closed = await op_b.event("link.changed", site="QNI", to="offline")
+            assert closed["data"]["reason"] == "connection closed"
+    finally:
+        redis.stop()
