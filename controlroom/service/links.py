@@ -1,12 +1,13 @@
 """The link monitor: per-site samples from pongs and ``stats``, and the live ``links`` frames.
 
 Per site, not per session: a site may have a browser and an agent connected at
-once. Every pong of any of its sessions is a sample: its RTT, the jitter (mean
-change between consecutive RTTs, smoothed), and the loss of pings over the last
-50 (one lost pong is 2 %, under the 3 % default). What the site reports of its own
-media (``stats``, fresh for three heartbeats) is folded in, the worse of the two
-counting. The pure ``links`` state machine turns samples into transitions; those
-become ``LinkChange`` / ``LinkFlap`` commands of the hub (durable events).
+once. Every pong of any of its sessions is a sample: its RTT and the loss of pings
+over the last 50 (one lost pong is 2 %, under the 3 % default); the jitter of the
+pings (mean change between consecutive RTTs, smoothed) is shown but not judged.
+What the site reports of its own media (``stats``, fresh for three heartbeats) is
+folded in: its jitter is the one judged, and the worse loss counts. The pure
+``links`` state machine turns samples into transitions; those become
+``LinkChange`` / ``LinkFlap`` commands of the hub (durable events).
 
 Samples themselves are not events: they live in a bounded ring per site (an hour
 at the default heartbeat) for sparklines and the report, and in coalesced
@@ -266,14 +267,20 @@ class LinkMonitor:
 
     # -- deciding ---------------------------------------------------------------------------
     def _sample(self, link: SiteLink, now: int) -> None:
+        # The jitter of pings is shown but not judged: on the control channel it mostly
+        # measures the hub's own pauses (a garbage collection, a busy second), not the
+        # media path. The jitter threshold applies to what the site's codec reports.
         jitter, loss = link.jitter_ms, link.loss_pct
+        judged_jitter: float | None = None
         audio = video = "unknown"
         if now - link.reported_at <= 3 * self.heartbeat_s * 1000 and link.reported:
             r = link.reported
-            jitter = _worst(jitter, r.get("jitter_ms"))
+            reported_jitter = r.get("jitter_ms")
+            if isinstance(reported_jitter, float):
+                judged_jitter = reported_jitter
             loss = _worst(loss, r.get("loss_pct"))
             audio, video = r.get("audio", "unknown"), r.get("video", "unknown")
-        sample = Sample(now, link.rtt_ms, jitter, loss, audio, video)
+        sample = Sample(now, link.rtt_ms, judged_jitter, loss, audio, video)
         self._transitions(link, observe(link.health, sample, self.thresholds))
         if link.ring is None:
             link.ring = SampleRing(self.capacity)
