@@ -1,0 +1,668 @@
+"""Link monitoring at scale: N simulated sites answering pings, C consoles reading ``links``.
+
+The hub runs as its own process (``controlroom serve`` on a generated conference of
+N sites plus the central one, a fresh data directory, an ephemeral port on
+127.0.0.1) pinned to the first CPU; this load generator pins itself to the second.
+The generated conference copies ``config/demo/conference.toml`` (so the default
+heartbeat of 2 s and the default link thresholds), writes ``sites.csv`` with the
+central site ``TW`` and sites ``S0001``.., and ``accounts.toml`` with one ``site``
+account per site plus ``operator``, all sharing one scrypt hash (one hash instead
+of N: fine for a benchmark).
+
+Tokens come from the real ``POST /api/login`` (scrypt in a thread on the hub,
+concurrently), timed, on a first hub process that is then stopped: the measured hub
+starts on the same data directory (same token secret) without having run N scrypt
+checks, so its memory and CPU numbers are not polluted by them.
+
+The generator opens C operator sessions (the consoles), then ramps N site sessions
+(msgpack, hello with ``resume_after: null``) at a gentle rate; every site answers
+every ``ping`` at once. Once every site is ``online`` in every console's view, it
+measures over a steady window:
+
+- hub CPU share (``/proc/PID/stat`` utime + stime over wall time; 100% = one core);
+- hub RSS (``VmRSS``) after the consoles connected and after the window, and from
+  them the memory per site session;
+- ``links`` frame lag at the consoles: receive time - the frame's ``at`` (same
+  machine, same wall clock), p50 / p99 / max; frames per second per console and
+  sites per frame;
+- the generator's own CPU share (if near 100% the generator, not the hub, limits).
+
+Loss check: at the end every simulated site must be ``online`` in every console's
+view, and no session may have ended early.
+
+Usage::
+
+    python bench/links_scale.py                 # 1,000 sites, 20 consoles, 60 s window
+    python bench/links_scale.py --quick         # 100 sites, 20 consoles, 10 s window
+    python bench/links_scale.py --sites 5000 --duration 30
+
+Exit status 1 when a site is not online at the end or a session dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack
+from common import (
+    DEMO_CONFIG,
+    ROOT,
+    cpu_seconds,
+    free_port,
+    load_average,
+    machine,
+    percentile,
+    pin_self,
+    split_cores,
+)
+from websockets.asyncio.client import ClientConnection, connect
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+    uvloop = None
+
+SUBPROTOCOL = "controlroom.v1.msgpack"
+CONFERENCE = "demo"
+PASSWORD = "bench-links"
+CENTRAL = "TW"
+START_TIMEOUT_S = 60.0
+CONNECT_TIMEOUT_S = 30.0
+LOGIN_CONCURRENCY = 32
+
+
+def _pack(frame: dict[str, Any]) -> bytes:
+    return msgpack.packb(frame, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def site_code(i: int) -> str:
+    """The code of simulated site ``i`` (1-based): ``S0001``, ``S0002``, ..."""
+    return f"S{i:04d}"
+
+
+def site_user(code: str) -> str:
+    """The account name of the site with ``code``."""
+    return f"site-{code.lower()}"
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of process ``pid`` in KiB (``VmRSS``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+# --- the generated conference ---------------------------------------------------------------
+def write_conference(directory: Path, sites: int) -> str:
+    """Write a conference of ``sites`` simulated sites + the central one; returns the agenda kind.
+
+    ``conference.toml`` is the demo's unchanged. The demo's ``agenda.csv`` names demo
+    sites, so it is kept only if it still loads; otherwise a minimal two-row agenda
+    with an empty site column replaces it.
+    """
+    from controlroom.auth.accounts import Account, dump_accounts, hash_password
+    from controlroom.config import load_conference
+    from controlroom.config.errors import ConfigError
+
+    directory.mkdir(parents=True)
+    shutil.copyfile(DEMO_CONFIG / "conference.toml", directory / "conference.toml")
+    with (directory / "sites.csv").open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["code", "name", "kind", "region", "technician", "phone"])
+        out.writerow([CENTRAL, "Điểm cầu Trung ương", "central", "", "", ""])
+        for i in range(1, sites + 1):
+            out.writerow([site_code(i), f"Điểm cầu mô phỏng {i}", "site", "", "", ""])
+    shutil.copyfile(DEMO_CONFIG / "agenda.csv", directory / "agenda.csv")
+    agenda = "demo agenda"
+    try:
+        load_conference(directory)
+    except ConfigError:
+        (directory / "agenda.csv").write_text(
+            "time,content,presenter,site\n"
+            "08:00 - 08:30,Khai mạc,Ban Tổ chức,\n"
+            "08:30 - 09:00,Bế mạc,Ban Tổ chức,\n",
+            encoding="utf-8",
+        )
+        load_conference(directory)
+        agenda = "minimal 2-row agenda (the demo's names demo sites)"
+    shared = hash_password(PASSWORD)
+    accounts = [Account("operator", "operator", None, shared, False, "Bench operator")]
+    accounts += [
+        Account(site_user(site_code(i)), "site", site_code(i), shared, False, f"Site {i}")
+        for i in range(1, sites + 1)
+    ]
+    (directory / "accounts.toml").write_text(dump_accounts(accounts), encoding="utf-8")
+    return agenda
+
+
+# --- the hub process ------------------------------------------------------------------------
+@dataclass
+class Hub:
+    """A running ``controlroom serve`` process."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def http_url(self) -> str:
+        """Base URL of the HTTP API."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket endpoint."""
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the hub's output (for error messages)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _controlroom_exe() -> str:
+    beside = Path(sys.executable).parent / "controlroom"
+    found = str(beside) if beside.exists() else shutil.which("controlroom")
+    if not found:
+        raise SystemExit("the `controlroom` command is not installed (pip install -e .)")
+    return found
+
+
+@contextlib.asynccontextmanager
+async def hub_process(
+    config: Path, data: Path, log_path: Path, cpus: set[int] | None
+) -> AsyncIterator[Hub]:
+    """Start the hub pinned to ``cpus``, wait for ``/healthz``, stop it on exit."""
+    port = free_port()
+    cmd = [
+        _controlroom_exe(),
+        "serve",
+        "--config",
+        str(config),
+        "--data",
+        str(data),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+
+    def pin() -> None:  # runs in the child before exec: every thread it starts inherits it
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
+            preexec_fn=pin,
+        )  # fmt: skip
+    hub = Hub(proc, port, log_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        async with httpx.AsyncClient(base_url=hub.http_url, timeout=2.0) as http:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the hub exited:\n{hub.log_tail()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the hub did not become ready:\n{hub.log_tail()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield hub
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+async def login_all(hub: Hub, usernames: list[str]) -> tuple[dict[str, str], float]:
+    """Log every user in through ``POST /api/login`` concurrently; (tokens, seconds taken)."""
+    gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
+    tokens: dict[str, str] = {}
+
+    async def one(http: httpx.AsyncClient, username: str) -> None:
+        async with gate:
+            r = await http.post("/api/login", json={"username": username, "password": PASSWORD})
+            r.raise_for_status()
+            tokens[username] = str(r.json()["token"])
+
+    t0 = time.perf_counter()
+    limits = httpx.Limits(max_connections=LOGIN_CONCURRENCY)
+    async with httpx.AsyncClient(base_url=hub.http_url, timeout=600.0, limits=limits) as http:
+        await asyncio.gather(*(one(http, name) for name in usernames))
+    return tokens, time.perf_counter() - t0
+
+
+# --- the sessions ---------------------------------------------------------------------------
+class Session:
+    """One msgpack WebSocket session whose reader answers every ``ping`` at once."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.reader: asyncio.Task[None] | None = None
+        self.closed_reason: str | None = None
+        self.pings = 0
+
+    @classmethod
+    async def open(cls, url: str, token: str) -> Session:
+        """Connect, say hello, wait for ``synced`` (frames until then go to ``on_frame``)."""
+        ws = await connect(
+            url,
+            subprotocols=[SUBPROTOCOL],
+            compression=None,  # type: ignore[list-item]
+            max_size=2**24,
+            ping_interval=None,
+            open_timeout=CONNECT_TIMEOUT_S,
+        )
+        session = cls(ws)
+        await ws.send(
+            _pack(
+                {
+                    "type": "hello",
+                    "token": token,
+                    "conference": CONFERENCE,
+                    "resume_after": None,
+                    "client": "bench-links/1",
+                }
+            )
+        )
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            while True:
+                frame = msgpack.unpackb(await ws.recv(), raw=False)
+                if frame["type"] == "synced":
+                    break
+                if frame["type"] == "error":
+                    raise RuntimeError(f"hello refused: {frame}")
+                session.on_frame(frame["type"], frame, time.time())
+        session.reader = asyncio.create_task(session._read())
+        return session
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.ws:
+                now = time.time()
+                frame = msgpack.unpackb(message, raw=False)
+                kind = frame["type"]
+                if kind == "ping":
+                    self.pings += 1
+                    await self.ws.send(_pack({"type": "pong", "n": frame["n"]}))
+                else:
+                    self.on_frame(kind, frame, now)
+        except Exception as exc:  # noqa: BLE001 - the connection ended; reported as a drop
+            self.closed_reason = repr(exc)
+        else:
+            self.closed_reason = f"closed {self.ws.close_code}"
+
+    def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
+        """Handle one frame other than ``ping`` (``now``: wall clock when it was read)."""
+
+    async def close(self) -> None:
+        """Close the connection and stop reading (the end counts as expected)."""
+        reader, self.reader = self.reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(), 5)
+
+
+@dataclass
+class LinksStats:
+    """What the consoles saw of ``links`` frames while recording."""
+
+    lag_ms: list[float] = field(default_factory=list)
+    sites_per_frame: list[int] = field(default_factory=list)
+    frames: int = 0
+    changes: Counter[str] = field(default_factory=Counter)
+
+
+class Console(Session):
+    """An operator console: keeps the link state of every site and times ``links`` frames."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        super().__init__(ws)
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.stats: LinksStats | None = None
+
+    def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
+        """Fold a ``links`` frame into the view; time it while recording."""
+        if kind != "links":
+            return
+        sites = frame["sites"]
+        for code, entry in sites.items():
+            before = self.entries.get(code)
+            if self.stats is not None and before is not None and before["state"] != entry["state"]:
+                self.stats.changes[f"{before['state']}->{entry['state']}"] += 1
+            self.entries[code] = entry
+        if self.stats is not None:
+            self.stats.lag_ms.append(now * 1000 - frame["at"])
+            self.stats.sites_per_frame.append(len(sites))
+            self.stats.frames += 1
+
+    def not_online(self, codes: list[str]) -> list[str]:
+        """The codes among ``codes`` this console does not see as ``online``."""
+        return [c for c in codes if self.entries.get(c, {}).get("state") != "online"]
+
+
+async def open_sites(
+    url: str, tokens: list[str], rate: float, in_flight: int
+) -> tuple[list[Session], list[float], list[str]]:
+    """Open one site session per token, starting ``rate`` a second with at most ``in_flight``
+    handshakes pending; (sessions, seconds each took, errors)."""
+    gate = asyncio.Semaphore(in_flight)
+    sessions: list[Session] = []
+    took: list[float] = []
+    errors: list[str] = []
+
+    async def one(token: str) -> None:
+        try:
+            t0 = time.perf_counter()
+            sessions.append(await Session.open(url, token))
+            took.append(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - counted as a failed connection
+            errors.append(repr(exc))
+        finally:
+            gate.release()
+
+    start = time.perf_counter()
+    tasks = []
+    for i, token in enumerate(tokens):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await gate.acquire()
+        tasks.append(asyncio.create_task(one(token)))
+    await asyncio.gather(*tasks)
+    return sessions, took, errors
+
+
+# --- one run --------------------------------------------------------------------------------
+@dataclass
+class Result:
+    """The numbers of one run."""
+
+    sites: int
+    consoles: int
+    duration: float
+    login_s: float = 0.0
+    connect_s: float = 0.0
+    connect_p99_s: float = 0.0
+    connect_errors: int = 0
+    online_after_s: float = float("nan")
+    hub_cpu: float = 0.0
+    gen_cpu: float = 0.0
+    rss_idle_kib: int = 0
+    rss_connected_kib: int = 0
+    rss_end_kib: int = 0
+    lag_ms: list[float] = field(default_factory=list)
+    frames_per_s: float = 0.0
+    sites_per_frame: float = 0.0
+    pongs_per_s: float = 0.0
+    not_online: int = 0
+    changes: dict[str, float] = field(default_factory=dict)
+    end_states: dict[str, int] = field(default_factory=dict)
+    rtt_ms: list[float] = field(default_factory=list)
+    jitter_ms: list[float] = field(default_factory=list)
+    loss_pct: list[float] = field(default_factory=list)
+    dropped: int = 0
+    dropped_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def kib_per_site(self) -> float:
+        """Hub memory per site session: RSS after the window minus RSS before the sites, / N."""
+        return (self.rss_end_kib - self.rss_idle_kib) / self.sites
+
+
+async def run(args: argparse.Namespace, workdir: Path, hub_cpus: set[int] | None) -> Result:
+    """Generate the conference, log in, connect, measure one steady window."""
+    result = Result(args.sites, args.consoles, args.duration)
+    config, data = workdir / "conference", workdir / "data"
+    agenda = write_conference(config, args.sites)
+    codes = [site_code(i) for i in range(1, args.sites + 1)]
+    print(f"conference: {args.sites} sites + {CENTRAL}, {agenda}", flush=True)
+
+    log_path = workdir / "hub.log"
+    login_cpus = None if args.login_all_cpus else hub_cpus
+    async with hub_process(config, data, log_path, login_cpus) as hub:
+        tokens, result.login_s = await login_all(hub, ["operator", *map(site_user, codes)])
+    where = "every CPU" if login_cpus is None else f"CPU {sorted(login_cpus)}"
+    print(
+        f"logins: {len(tokens)} through POST /api/login in {result.login_s:.1f} s "
+        f"({len(tokens) / result.login_s:.0f}/s, {LOGIN_CONCURRENCY} concurrent) "
+        f"on a first hub process on {where} (stopped again)",
+        flush=True,
+    )
+
+    async with hub_process(config, data, log_path, hub_cpus) as hub:
+        pid = hub.proc.pid
+        consoles = [
+            await Console.open(hub.ws_url, tokens["operator"]) for _ in range(args.consoles)
+        ]
+        await asyncio.sleep(2.0)
+        result.rss_idle_kib = rss_kib(pid)
+        sites: list[Session] = []
+        try:
+            t0 = time.perf_counter()
+            sites, took, errors = await open_sites(
+                hub.ws_url, [tokens[site_user(c)] for c in codes], args.ramp, args.in_flight
+            )
+            result.connect_s = time.perf_counter() - t0
+            result.connect_p99_s = percentile(took, 99)
+            result.connect_errors = len(errors)
+            print(
+                f"connected {len(sites)} sites in {result.connect_s:.1f} s "
+                f"(ramp {args.ramp:g}/s, hello->synced p50 {percentile(took, 50) * 1000:.0f} ms, "
+                f"p99 {result.connect_p99_s * 1000:.0f} ms), {len(errors)} failed"
+                + (f": {errors[:3]}" if errors else ""),
+                flush=True,
+            )
+            result.rss_connected_kib = rss_kib(pid)
+
+            # Every site online in every console before measuring (bounded wait).
+            limit = time.perf_counter() + args.settle
+            while time.perf_counter() < limit:
+                if not any(c.not_online(codes) for c in consoles):
+                    result.online_after_s = time.perf_counter() - t0
+                    break
+                await asyncio.sleep(0.25)
+            await asyncio.sleep(2.5)  # a heartbeat past the last transition
+
+            stats = LinksStats()
+            for c in consoles:
+                c.stats = stats
+            pings0 = sum(s.pings for s in sites)
+            wall0, cpu0, gen0 = time.perf_counter(), cpu_seconds(pid), time.process_time()
+            await asyncio.sleep(args.duration)
+            wall = time.perf_counter() - wall0
+            result.hub_cpu = (cpu_seconds(pid) - cpu0) / wall
+            result.gen_cpu = (time.process_time() - gen0) / wall
+            for c in consoles:
+                c.stats = None
+            result.pongs_per_s = (sum(s.pings for s in sites) - pings0) / wall
+            result.rss_end_kib = rss_kib(pid)
+            result.lag_ms = stats.lag_ms
+            result.frames_per_s = stats.frames / len(consoles) / wall
+            result.sites_per_frame = (
+                sum(stats.sites_per_frame) / len(stats.sites_per_frame)
+                if stats.sites_per_frame
+                else 0.0
+            )
+
+            result.changes = {k: v / len(consoles) for k, v in stats.changes.items()}
+            first = consoles[0].entries
+            result.end_states = dict(Counter(first.get(c, {}).get("state") for c in codes))
+            for name in ("rtt_ms", "jitter_ms", "loss_pct"):
+                values = [first[c][name] for c in codes if first.get(c, {}).get(name) is not None]
+                setattr(result, name, values)
+            missing: set[str] = set()
+            for c in consoles:
+                missing.update(c.not_online(codes))
+            result.not_online = len(missing)
+            if missing:
+                print(f"  not online: {sorted(missing)[:10]}", flush=True)
+            ended = [s for s in [*sites, *consoles] if s.closed_reason]
+            result.dropped = len(ended) + result.connect_errors
+            result.dropped_reasons = [str(s.closed_reason) for s in ended[:3]]
+            if hub.proc.poll() is not None:
+                print(f"the hub exited:\n{hub.log_tail()}", flush=True)
+                result.dropped += 1
+        finally:
+            everyone = [*sites, *consoles]
+            for i in range(0, len(everyone), 200):  # close in batches: bounded bursts
+                await asyncio.gather(*(s.close() for s in everyone[i : i + 200]))
+    tail = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    if tail:
+        print(f"hub log ({len(tail)} lines), last: {tail[-3:]}", flush=True)
+    return result
+
+
+# --- report ---------------------------------------------------------------------------------
+def print_result(r: Result) -> None:
+    """The results of one run as a small table."""
+    mib = 1024.0
+    rows = [
+        ("sites / consoles", f"{r.sites} / {r.consoles}"),
+        ("logins (POST /api/login)", f"{r.login_s:.1f} s for {r.sites + 1}"),
+        ("connect all sites", f"{r.connect_s:.1f} s (hello->synced p99 {r.connect_p99_s:.2f} s)"),
+        ("all online in every console after", f"{r.online_after_s:.1f} s from the first connect"),
+        ("steady window", f"{r.duration:g} s"),
+        ("hub CPU (1 core = 100%)", f"{r.hub_cpu:.1%}"),
+        ("generator CPU", f"{r.gen_cpu:.1%}"),
+        ("pings answered", f"{r.pongs_per_s:.0f}/s"),
+        (
+            "hub RSS before sites / connected / end",
+            f"{r.rss_idle_kib / mib:.1f} / {r.rss_connected_kib / mib:.1f} / "
+            f"{r.rss_end_kib / mib:.1f} MiB",
+        ),
+        ("memory per site session", f"{r.kib_per_site:.1f} KiB"),
+        (
+            "links lag p50 / p99 / max",
+            f"{percentile(r.lag_ms, 50):.1f} / {percentile(r.lag_ms, 99):.1f} / "
+            f"{percentile(r.lag_ms, 100):.1f} ms ({len(r.lag_ms)} frames)",
+        ),
+        ("links frames per console", f"{r.frames_per_s:.2f}/s"),
+        ("sites per links frame", f"{r.sites_per_frame:.0f}"),
+        (
+            "links RTT / jitter / loss at the end, p50",
+            f"{percentile(r.rtt_ms, 50):.1f} ms / {percentile(r.jitter_ms, 50):.1f} ms / "
+            f"{percentile(r.loss_pct, 50):.1f} %",
+        ),
+        (
+            "links RTT / jitter / loss at the end, max",
+            f"{percentile(r.rtt_ms, 100):.1f} ms / {percentile(r.jitter_ms, 100):.1f} ms / "
+            f"{percentile(r.loss_pct, 100):.1f} %",
+        ),
+        (
+            "state changes in the window",
+            ", ".join(f"{k} {v:g}" for k, v in sorted(r.changes.items())) or "none",
+        ),
+        ("states at the end", ", ".join(f"{k} {v}" for k, v in sorted(r.end_states.items()))),
+        ("sites not online at the end", str(r.not_online)),
+        ("sessions dropped", str(r.dropped)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+
+
+# --- main -----------------------------------------------------------------------------------
+async def main_async(args: argparse.Namespace) -> int:
+    """Run once and print the results; the exit status."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = args.sites + args.consoles + 256
+    if soft < wanted:  # the hub inherits it: both sides hold one socket per session
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(wanted, soft)), hard))
+    hub_cpus, gen_cpus = split_cores()
+    pin_self(gen_cpus)
+    print(f"machine: {machine()}")
+    print(f"before: {load_average()}")
+    print(
+        f"hub on CPU {sorted(hub_cpus) if hub_cpus else 'any'}, "
+        f"generator on CPU {sorted(gen_cpus) if gen_cpus else 'any'}"
+        f"{' (uvloop)' if uvloop is not None else ''}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-links-") as tmp:
+        result = await run(args, Path(tmp), hub_cpus)
+    print(f"after: {load_average()}")
+    print()
+    print_result(result)
+    failed = result.not_online or result.dropped
+    if failed:
+        print(
+            f"FAIL: {result.not_online} sites not online, {result.dropped} sessions dropped "
+            f"{result.dropped_reasons}",
+            file=sys.stderr,
+        )
+    if result.gen_cpu > 0.9:
+        print("note: the generator used over 90% of its core: it may limit the numbers")
+    return 1 if failed else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line options (``--quick`` shrinks the defaults)."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smoke test: 100 sites, 10 s window")
+    p.add_argument("--sites", type=int, default=None, help="simulated sites (default 1000)")
+    p.add_argument("--consoles", type=int, default=20, help="operator consoles (default 20)")
+    p.add_argument("--duration", type=float, default=None, help="steady window s (default 60)")
+    p.add_argument("--ramp", type=float, default=200.0, help="site connections started per s")
+    p.add_argument("--in-flight", type=int, default=50, help="max pending site handshakes")
+    p.add_argument(
+        "--login-all-cpus",
+        action="store_true",
+        help="let the token hub (not the measured one) use every CPU for the N scrypt checks",
+    )
+    p.add_argument(
+        "--settle", type=float, default=60.0, help="max s to wait for every site to be online"
+    )
+    args = p.parse_args(argv)
+    defaults = {"sites": 100, "duration": 10.0} if args.quick else {"sites": 1000, "duration": 60.0}
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if not 1 <= args.sites <= 9999:
+        p.error("--sites must be 1..9999 (codes S0001..S9999)")
+    if args.consoles < 1 or args.duration <= 0 or args.ramp <= 0 or args.in_flight < 1:
+        p.error("consoles, duration, ramp and in-flight must be positive")
+    return args
+
+
+def main() -> None:
+    """Command line entry point."""
+    args = parse_args()
+    runner = uvloop.run if uvloop is not None else asyncio.run
+    sys.exit(runner(main_async(args)))
+
+
+if __name__ == "__main__":
+    main()
