@@ -1,7 +1,10 @@
 """The test-call runner: performs the calls the domain records, and reports their verdicts.
 
 It reacts to committed events (``hub.listeners``): ``testcall.started`` starts a
-call, ``campaign.started`` a campaign; a ``testcall.result`` it did not record
+call, ``campaign.started`` a campaign. With several hub instances on one log, the
+instance holding the site's capable session places the call, the instance that
+decided a campaign runs it, and a call nobody can place is failed by the instance
+that decided it once the answer time is over; a ``testcall.result`` it did not record
 itself (cancel, interrupt) stops that call, a campaign that is no longer running
 stops its campaign task. It records only through the domain (``hub.system``).
 
@@ -156,9 +159,15 @@ class TestCallRunner:
         data = event.data
         if event.name == "testcall.started":
             entry = _Call(str(data["call"]), str(data["site"]))
+            here = self._capable(entry.site) is not None
+            if not here and not self.hub.is_local(event.seq):
+                return  # another instance decided it; the one with the site's session calls
             self.calls[entry.call] = entry
             self._results[entry.call] = asyncio.get_running_loop().create_future()
-            entry.task = self._spawn(self._run_call(entry))
+            if here or not getattr(self.hub.store, "shared", False):
+                entry.task = self._spawn(self._run_call(entry))
+            else:
+                entry.task = self._spawn(self._fail_unless_answered(entry))
         elif event.name == "testcall.result":
             future = self._results.pop(str(data.get("call")), None)
             if future is not None and not future.done():
@@ -166,7 +175,7 @@ class TestCallRunner:
             ended = self.calls.pop(str(data.get("call")), None)
             if ended is not None and not ended.recording and ended.task is not None:
                 ended.task.cancel()  # cancelled or interrupted by the domain
-        elif event.name == "campaign.started":
+        elif event.name == "campaign.started" and self.hub.is_local(event.seq):
             self._campaign = self._spawn(self._run_campaign(data))
         elif event.name == "campaign.progress" and data.get("state") not in ("running", "done"):
             if self._campaign is not None:
@@ -218,6 +227,17 @@ class TestCallRunner:
             if p.actor.role == "site" and p.actor.site == site and conn.close_code is None:
                 found = conn  # the newest one wins
         return found
+
+    async def _fail_unless_answered(self, entry: _Call) -> None:
+        """Several instances: wait for the one holding the site's session; none → fail."""
+        future = self._results.get(entry.call)
+        if future is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(future), self.settings.answer_timeout_s + 10)
+                return
+            except TimeoutError:
+                pass
+        await self._run_call(entry)
 
     async def _run_call(self, entry: _Call) -> None:
         metrics: dict[str, Any] = {}
