@@ -1,5 +1,7 @@
 """Link health over a real server: pongs delayed, stopped or cut; stats; links frames."""
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -106,11 +108,24 @@ async def test_site_stats_fold_into_health_and_bad_stats_are_refused(fast):
     await site.send({"type": "stats", "at": 0, "stats": {"rtt_ms": "fast"}})
     err = await site.wait_for(lambda f: f["type"] == "error", start=start)
     assert (err["code"], err["field"]) == ("invalid_args", "stats.rtt_ms")
-    for _ in range(6):
-        await site.send(
-            {"type": "stats", "at": 0, "stats": {"audio": "fail", "video": "ok", "loss_pct": 1.0}}
-        )
-    degraded = await op.event("link.changed", site="HUE", to="degraded")
+
+    async def report_failing_audio():
+        # As a real site does: its codec's view, every heartbeat, until told otherwise.
+        while True:
+            await site.send(
+                {
+                    "type": "stats",
+                    "at": 0,
+                    "stats": {"audio": "fail", "video": "ok", "loss_pct": 1.0},
+                }
+            )
+            await asyncio.sleep(0.1)
+
+    reporter = asyncio.create_task(report_failing_audio())
+    try:
+        degraded = await op.event("link.changed", site="HUE", to="degraded")
+    finally:
+        reporter.cancel()
     assert "audio failing" in degraded["data"]["reason"]
     chair = await Client.connect(fast.ws_url, await fast.login("chair"))
     start = len(chair.frames)
