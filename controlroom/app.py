@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,28 +19,23 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from controlroom.auth.accounts import AccountStore
 from controlroom.auth.tokens import TokenSigner, load_secret
 from controlroom.config import ConferenceConfig, load_conference
-from controlroom.domain import view, visible
-from controlroom.service.errors import http_status
+from controlroom.http_api import HttpApi
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
-from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from controlroom.service.metrics import HubMetrics
-from controlroom.service.sessions import Authenticator, Principal, Sessions
+from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
-from signaling.errors import error_frame
 from signaling.redis_bridge import RedisBridge
 from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
 
@@ -217,184 +211,8 @@ def build_runtime(options: Options) -> Runtime:
     return Runtime(options, configs)
 
 
-def _error(code: str, message: str, status: int, field: str | None = None) -> JSONResponse:
-    return JSONResponse(error_frame(code, message, field=field), status_code=status)
-
-
 def create_app(runtime: Runtime) -> Starlette:
-    """The Starlette application for a runtime."""
-
-    def principal_of(request: Request) -> Principal | None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or runtime.auth is None:
-            return None
-        return runtime.auth.principal(token.strip())
-
-    def hub_for(request: Request, principal: Principal) -> ConferenceHub | JSONResponse:
-        conference = request.path_params["conference"]
-        hub = runtime.hubs.get(conference)
-        if hub is None:
-            return _error("not_found", f"no conference {conference!r}", 404)
-        if principal.conference != conference:
-            return _error("forbidden", "this account belongs to another conference", 403)
-        return hub
-
-    async def login(request: Request) -> Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error("bad_frame", "the body must be JSON", 400)
-        if not isinstance(body, dict):
-            return _error("bad_frame", "the body must be a JSON object", 400)
-        username, password = body.get("username"), body.get("password")
-        if not isinstance(username, str) or not username:
-            return _error("invalid_args", "username is required", 422, "username")
-        if not isinstance(password, str):
-            return _error("invalid_args", "password is required", 422, "password")
-        assert runtime.auth is not None
-        # scrypt is slow on purpose: verify off the event loop (hashlib releases the GIL).
-        found = await asyncio.to_thread(runtime.auth.login, username, password)
-        if found is None:
-            return _error("unauthenticated", "wrong username or password", 401)
-        token, principal = found
-        actor = principal.actor
-        return JSONResponse(
-            {
-                "token": token,
-                "role": actor.role,
-                "site": actor.site,
-                "account": actor.account,
-                "name": principal.name,
-                "conference": principal.conference,
-            }
-        )
-
-    async def conferences(request: Request) -> Response:
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = runtime.hubs[principal.conference]
-        info = hub.durable.conference
-        return JSONResponse([{"id": hub.id, "title": info.title, "phase": info.phase}])
-
-    async def snapshot(request: Request) -> Response:
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        return JSONResponse({"seq": hub.durable_seq, "state": view(hub.durable, principal.actor)})
-
-    async def events(request: Request) -> Response:
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        try:
-            after = int(request.query_params.get("after", "0"))
-            limit = min(int(request.query_params.get("limit", "1000")), 10_000)
-        except ValueError:
-            return _error("invalid_args", "after and limit must be integers", 422, "after")
-        if after < 0 or limit < 1:
-            return _error("invalid_args", "after must be >= 0 and limit >= 1", 422, "after")
-        records = await hub.events_after(after, limit)
-        actor = principal.actor
-        out = [r.event.to_wire() for r in records if visible(r.event.name, r.event.data, actor)]
-        last = records[-1].event.seq if len(records) == limit else hub.durable_seq
-        return JSONResponse({"events": out, "seq": last})
-
-    async def commands(request: Request) -> Response:
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        raw = await request.body()
-        if len(raw) > MAX_FRAME_BYTES:
-            return _error("too_large", f"body over {MAX_FRAME_BYTES} bytes", 413)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return _error("bad_frame", "the body must be JSON", 400)
-        if not isinstance(body, dict):
-            return _error("bad_frame", "the body must be a JSON object", 400)
-        command_id = body.get("id")
-        if (
-            not isinstance(command_id, str | int)
-            or isinstance(command_id, bool)
-            or not str(command_id)
-        ):
-            return _error("bad_frame", "a command needs an id", 400, "id")
-        if len(str(command_id)) > 128:
-            return _error("invalid_args", "command id longer than 128 characters", 422, "id")
-        answer = await hub.execute(
-            principal.actor, command_id, body.get("name"), body.get("args", {})
-        )
-        return JSONResponse(answer, status_code=http_status(answer))
-
-    async def link_history(request: Request) -> Response:
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        code = request.path_params["site"]
-        actor = principal.actor
-        if code not in hub.durable.sites or (actor.role == "site" and actor.site != code):
-            return _error("not_found", f"no site {code!r}", 404)
-        try:
-            since = int(request.query_params.get("since", "0"))
-        except ValueError:
-            return _error("invalid_args", "since must be an integer (ms)", 422, "since")
-        monitor = runtime.links[hub.id]
-        link = monitor.sites[code]
-        return JSONResponse(
-            {
-                "site": code,
-                "link": link.frame(),
-                "heartbeat_s": monitor.heartbeat_s,
-                "samples": monitor.history(code, since),
-            }
-        )
-
-    async def report(request: Request) -> Response:
-        from controlroom.report.serve import REPORT_ROLES, report_response
-
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        if principal.actor.role not in REPORT_ROLES:
-            return _error("forbidden", "the report is for operators, admins and the chair", 403)
-        return await report_response(hub, request.query_params, runtime.options.clock_ms())
-
-    async def metrics(request: Request) -> Response:
-        return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
-
-    async def readiness(request: Request) -> Response:
-        from controlroom.service.readiness import readiness_response
-
-        principal = principal_of(request)
-        if principal is None:
-            return _error("unauthenticated", "a valid bearer token is required", 401)
-        hub = hub_for(request, principal)
-        if isinstance(hub, JSONResponse):
-            return hub
-        if principal.actor.role not in ("admin", "operator", "chair"):
-            return _error("forbidden", "the readiness board is for operators and the chair", 403)
-        return readiness_response(hub, runtime.links.get(hub.id), request.query_params)
-
-    async def healthz(request: Request) -> Response:
-        ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
-        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+    """The Starlette application for a runtime: HTTP routes, /ws, the consoles."""
 
     async def websocket(ws: WebSocket) -> None:
         assert runtime.sessions is not None
@@ -408,19 +226,7 @@ def create_app(runtime: Runtime) -> Starlette:
         finally:
             await runtime.stop()
 
-    routes = [
-        Route("/api/login", login, methods=["POST"]),
-        Route("/api/conferences", conferences),
-        Route("/api/conferences/{conference}/snapshot", snapshot),
-        Route("/api/conferences/{conference}/events", events),
-        Route("/api/conferences/{conference}/commands", commands, methods=["POST"]),
-        Route("/api/conferences/{conference}/sites/{site}/link", link_history),
-        Route("/api/conferences/{conference}/readiness", readiness),
-        Route("/healthz", healthz),
-        Route("/api/conferences/{conference}/report", report),
-        Route("/metrics", metrics),
-        WebSocketRoute("/ws", websocket),
-    ]
+    routes: list[BaseRoute] = [*HttpApi(runtime).routes(), WebSocketRoute("/ws", websocket)]
     if WEB_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web"))
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,232 @@
+"""The HTTP routes of PROTOCOL.md and their extensions.
+
+One guard (``conference_route``) resolves the bearer token, the conference in the
+path and, where a route is for some roles only, the role; every handler behind it
+receives the principal and the conference's hub. Refusals use the same error
+frame as the WebSocket (``{type: error, code, message, field}``) with the HTTP
+status that fits. Handlers never block the event loop: slow work (scrypt, the
+report) runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from controlroom.domain import view, visible
+from controlroom.service.errors import http_status
+from controlroom.service.hub import ConferenceHub
+from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from controlroom.service.sessions import Principal
+from signaling.errors import error_frame
+
+if TYPE_CHECKING:
+    from controlroom.app import Runtime
+
+Handler = Callable[[Request, Principal, ConferenceHub], Awaitable[Response]]
+STAFF = frozenset({"admin", "operator", "chair"})
+MAX_BODY_BYTES = 65536
+
+
+def error(code: str, message: str, status: int, field: str | None = None) -> JSONResponse:
+    """An ``error`` frame as an HTTP response."""
+    return JSONResponse(error_frame(code, message, field=field), status_code=status)
+
+
+class HttpApi:
+    """The routes of one runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def principal_of(self, request: Request) -> Principal | None:
+        """The principal of the request's bearer token, if valid."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or self.runtime.auth is None:
+            return None
+        return self.runtime.auth.principal(token.strip())
+
+    def conference_route(
+        self, handler: Handler, roles: frozenset[str] | None = None, purpose: str = ""
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Guard ``handler``: a valid token, its own conference, and one of ``roles``."""
+
+        async def endpoint(request: Request) -> Response:
+            principal = self.principal_of(request)
+            if principal is None:
+                return error("unauthenticated", "a valid bearer token is required", 401)
+            conference = request.path_params["conference"]
+            hub = self.runtime.hubs.get(conference)
+            if hub is None:
+                return error("not_found", f"no conference {conference!r}", 404)
+            if principal.conference != conference:
+                return error("forbidden", "this account belongs to another conference", 403)
+            if roles is not None and principal.actor.role not in roles:
+                return error(
+                    "forbidden", f"{purpose} is not for the {principal.actor.role} role", 403
+                )
+            return await handler(request, principal, hub)
+
+        return endpoint
+
+    # -- open routes ---------------------------------------------------------------------
+    async def login(self, request: Request) -> Response:
+        """``POST /api/login {username, password}`` → a token."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return error("bad_frame", "the body must be JSON", 400)
+        if not isinstance(body, dict):
+            return error("bad_frame", "the body must be a JSON object", 400)
+        username, password = body.get("username"), body.get("password")
+        if not isinstance(username, str) or not username:
+            return error("invalid_args", "username is required", 422, "username")
+        if not isinstance(password, str):
+            return error("invalid_args", "password is required", 422, "password")
+        auth = self.runtime.auth
+        assert auth is not None
+        # scrypt is slow on purpose: verify off the event loop (hashlib releases the GIL).
+        found = await asyncio.to_thread(auth.login, username, password)
+        if found is None:
+            return error("unauthenticated", "wrong username or password", 401)
+        token, principal = found
+        actor = principal.actor
+        return JSONResponse(
+            {
+                "token": token,
+                "role": actor.role,
+                "site": actor.site,
+                "account": actor.account,
+                "name": principal.name,
+                "conference": principal.conference,
+            }
+        )
+
+    async def conferences(self, request: Request) -> Response:
+        """``GET /api/conferences``: the account's conference."""
+        principal = self.principal_of(request)
+        if principal is None:
+            return error("unauthenticated", "a valid bearer token is required", 401)
+        hub = self.runtime.hubs[principal.conference]
+        info = hub.durable.conference
+        return JSONResponse([{"id": hub.id, "title": info.title, "phase": info.phase}])
+
+    async def healthz(self, request: Request) -> Response:
+        """200 when every conference is loaded and the log answers; else 503."""
+        runtime = self.runtime
+        ok = all(h.ready for h in runtime.hubs.values()) and await runtime.store.healthy()
+        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+    async def metrics(self, request: Request) -> Response:
+        """Prometheus text format."""
+        return Response(self.runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    # -- conference routes ---------------------------------------------------------------
+    async def snapshot(
+        self, request: Request, principal: Principal, hub: ConferenceHub
+    ) -> Response:
+        """What this account may see of the durable state."""
+        return JSONResponse({"seq": hub.durable_seq, "state": view(hub.durable, principal.actor)})
+
+    async def events(self, request: Request, principal: Principal, hub: ConferenceHub) -> Response:
+        """``?after=N&limit=M``: the visible events after ``N``."""
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = min(int(request.query_params.get("limit", "1000")), 10_000)
+        except ValueError:
+            return error("invalid_args", "after and limit must be integers", 422, "after")
+        if after < 0 or limit < 1:
+            return error("invalid_args", "after must be >= 0 and limit >= 1", 422, "after")
+        records = await hub.events_after(after, limit)
+        actor = principal.actor
+        out = [r.event.to_wire() for r in records if visible(r.event.name, r.event.data, actor)]
+        last = records[-1].event.seq if len(records) == limit else hub.durable_seq
+        return JSONResponse({"events": out, "seq": last})
+
+    async def commands(
+        self, request: Request, principal: Principal, hub: ConferenceHub
+    ) -> Response:
+        """``POST {id, name, args}``: the ack or error, as over the WebSocket."""
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return error("too_large", f"body over {MAX_BODY_BYTES} bytes", 413)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return error("bad_frame", "the body must be JSON", 400)
+        if not isinstance(body, dict):
+            return error("bad_frame", "the body must be a JSON object", 400)
+        command_id = body.get("id")
+        if (
+            not isinstance(command_id, str | int)
+            or isinstance(command_id, bool)
+            or not str(command_id)
+        ):
+            return error("bad_frame", "a command needs an id", 400, "id")
+        if len(str(command_id)) > 128:
+            return error("invalid_args", "command id longer than 128 characters", 422, "id")
+        args = body.get("args", {})
+        answer = await hub.execute(principal.actor, command_id, body.get("name"), args)
+        return JSONResponse(answer, status_code=http_status(answer))
+
+    async def link_history(
+        self, request: Request, principal: Principal, hub: ConferenceHub
+    ) -> Response:
+        """``/sites/{code}/link?since=MS``: the site's stored link samples."""
+        code = request.path_params["site"]
+        actor = principal.actor
+        if code not in hub.durable.sites or (actor.role == "site" and actor.site != code):
+            return error("not_found", f"no site {code!r}", 404)
+        try:
+            since = int(request.query_params.get("since", "0"))
+        except ValueError:
+            return error("invalid_args", "since must be an integer (ms)", 422, "since")
+        monitor = self.runtime.links[hub.id]
+        return JSONResponse(
+            {
+                "site": code,
+                "link": monitor.sites[code].frame(),
+                "heartbeat_s": monitor.heartbeat_s,
+                "samples": monitor.history(code, since),
+            }
+        )
+
+    async def report(self, request: Request, principal: Principal, hub: ConferenceHub) -> Response:
+        """The report after the conference (HTML, JSON or CSV)."""
+        from controlroom.report.serve import report_response
+
+        return await report_response(hub, request.query_params, self.runtime.options.clock_ms())
+
+    async def readiness(
+        self, request: Request, principal: Principal, hub: ConferenceHub
+    ) -> Response:
+        """The readiness board of the day-before test calls."""
+        from controlroom.service.readiness import readiness_response
+
+        return readiness_response(hub, self.runtime.links.get(hub.id), request.query_params)
+
+    def routes(self) -> list[Route]:
+        """Every HTTP route."""
+        from controlroom.report.serve import REPORT_ROLES
+
+        guard = self.conference_route
+        base = "/api/conferences/{conference}"
+        report_roles = frozenset(REPORT_ROLES)
+        return [
+            Route("/api/login", self.login, methods=["POST"]),
+            Route("/api/conferences", self.conferences),
+            Route(f"{base}/snapshot", guard(self.snapshot)),
+            Route(f"{base}/events", guard(self.events)),
+            Route(f"{base}/commands", guard(self.commands), methods=["POST"]),
+            Route(f"{base}/sites/{{site}}/link", guard(self.link_history)),
+            Route(f"{base}/readiness", guard(self.readiness, STAFF, "the readiness board")),
+            Route(f"{base}/report", guard(self.report, report_roles, "the report")),
+            Route("/healthz", self.healthz),
+            Route("/metrics", self.metrics),
+        ]
