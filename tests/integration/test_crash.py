@@ -3,59 +3,15 @@
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 
 import httpx
 import pytest
 
-from tests.conftest import DEMO
 from tests.support.client import Client
+from tests.support.processes import free_port, login, start_hub_process
 from tests.support.timing import timeout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start_hub(data, port) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "controlroom.cli",
-            "serve",
-            "--config",
-            str(DEMO),
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    async with httpx.AsyncClient() as http, asyncio.timeout(timeout(20)):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode())
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return proc
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-
-
-async def login(url, username):
-    async with httpx.AsyncClient() as http:
-        r = await http.post(f"{url}/api/login", json={"username": username, "password": "demo"})
-        return r.json()["token"]
 
 
 @pytest.mark.timeout(120)
@@ -63,7 +19,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
     """Every command acked before a SIGKILL is in the log after restart, with the same answer."""
     data, port = tmp_path / "data", free_port()
     url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
-    proc = await start_hub(data, port)
+    proc = await start_hub_process(data, port)
     acked: dict[tuple[str, str], dict] = {}
     tokens = {u: await login(url, u) for u in ("site-hni", "site-hcm", "site-dng", "site-hue")}
     clients = {u: await Client.connect(ws_url, t, codec="msgpack") for u, t in tokens.items()}
@@ -95,7 +51,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
     await asyncio.gather(*tasks, return_exceptions=True)
     assert len(acked) >= 120
 
-    proc = await start_hub(data, port)
+    proc = await start_hub_process(data, port)
     try:
         op = await login(url, "operator")
         async with httpx.AsyncClient(

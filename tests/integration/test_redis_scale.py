@@ -2,9 +2,6 @@
 
 import asyncio
 import signal
-import socket
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -12,58 +9,12 @@ import pytest
 from controlroom.domain import Actor
 from tests.conftest import DEMO
 from tests.support.client import Client
+from tests.support.processes import free_port, login, start_hub_process
 from tests.support.redis_server import RedisServer
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
 pytestmark = pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start_instance(redis_url: str, data, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "controlroom.cli",
-            "serve",
-            "--config",
-            str(DEMO),
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--redis",
-            redis_url,
-            "--heartbeat-s",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(f"{data}.log", "w"),
-    )
-    async with httpx.AsyncClient() as http, asyncio.timeout(timeout(20)):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(open(f"{data}.log").read())
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return proc
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-
-
-async def login(base: str, username: str) -> str:
-    async with httpx.AsyncClient() as http:
-        r = await http.post(f"{base}/api/login", json={"username": username, "password": "demo"})
-        return r.json()["token"]
 
 
 @pytest.fixture
@@ -74,7 +25,11 @@ async def two_hubs(tmp_path):
     procs = []
     try:
         for i, port in enumerate(ports):
-            procs.append(await start_instance(redis.url, tmp_path / f"data{i}", port))
+            procs.append(
+                await start_hub_process(
+                    tmp_path / f"data{i}", port, "--redis", redis.url, "--heartbeat-s", "30"
+                )
+            )
         yield [f"http://127.0.0.1:{p}" for p in ports]
     finally:
         for proc in procs:
