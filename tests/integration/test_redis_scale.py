@@ -209,3 +209,73 @@ async def test_links_cross_instances_and_only_the_holder_judges_a_site(tmp_path)
             assert closed["data"]["reason"] == "connection closed"
     finally:
         redis.stop()
+
+
+async def test_timers_fire_once_across_instances(tmp_path):
+    """Two instances share one clock's decisions: one speak.warning, one overrun, one escalation."""
+    from controlroom.config import load_conference
+    from controlroom.service.hub import ConferenceHub
+    from controlroom.store.redis_streams import RedisEventLog
+
+    class Clock:
+        now = 1_800_000_000_000
+
+        def __call__(self) -> int:
+            return self.now
+
+    redis = RedisServer(tmp_path / "redis").start()
+    clock = Clock()
+    stores = [RedisEventLog(redis.url), RedisEventLog(redis.url)]
+    hubs = []
+    try:
+        for store in stores:
+            await store.open()
+            hub = ConferenceHub(load_conference(DEMO), store, clock)
+            await hub.start()
+            hubs.append(hub)
+        a, b = hubs
+        asst, op = Actor("assistant", "assistant", None), Actor("operator", "operator", None)
+        added = await a.execute(
+            asst,
+            "add",
+            "speak.add",
+            {"site": "HUE", "speaker": "Một", "title": "T", "topic": "X", "kind": "speech"},
+        )
+        await a.execute(
+            asst,
+            "grant",
+            "speak.grant",
+            {"request_id": added["result"]["request_id"], "limit_s": 120},
+        )
+        await a.execute(
+            op,
+            "crit",
+            "fault.report",
+            {"site": "HNI", "category": "power", "severity": "critical", "description": "Mất điện"},
+        )
+        async with asyncio.timeout(timeout()):
+            while b.durable_seq < a.durable_seq:
+                await asyncio.sleep(0.01)
+        clock.now += 120_000  # past the warning, the overrun and the escalation delay
+        for hub in hubs:
+            hub.poke()
+
+        async def names():
+            return [r.event.name for r in await stores[0].read("demo", 0)]
+
+        async with asyncio.timeout(timeout()):
+            while not {"speak.overrun", "fault.escalated", "speak.warning"} <= set(await names()):
+                await asyncio.sleep(0.02)
+        for hub in hubs:  # give both another round at the same time
+            hub.poke()
+        await asyncio.sleep(0.3)
+        logged = await names()
+        assert logged.count("speak.warning") == 1
+        assert logged.count("speak.overrun") == 1
+        assert logged.count("fault.escalated") == 1
+    finally:
+        for hub in hubs:
+            await hub.stop()
+        for store in stores:
+            await store.close()
+        redis.stop()
