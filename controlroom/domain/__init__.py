@@ -13,8 +13,6 @@ from .commands import (
     AdvanceAgenda,
     ApproveSpeak,
     AssignFault,
-    AutoCampaign,
-    CallSite,
     CancelTestCall,
     CheckIn,
     Command,
@@ -23,11 +21,7 @@ from .commands import (
     EndFloor,
     ExtendFloor,
     FinishAgenda,
-    FinishTestCall,
     GrantFloor,
-    InterruptTestCalls,
-    LinkChange,
-    LinkFlap,
     MoveSpeak,
     NoteFault,
     RejectSpeak,
@@ -40,7 +34,6 @@ from .commands import (
     StartAgendaItem,
     StartCampaign,
     StartTestCall,
-    Tick,
     WithdrawSpeak,
     parse_command,
 )
@@ -58,6 +51,15 @@ from .model import (
     Thresholds,
 )
 from .state import ConferenceState, initial_state, state_from_dict, state_to_dict
+from .system_commands import (
+    AutoCampaign,
+    CallSite,
+    FinishTestCall,
+    InterruptTestCalls,
+    LinkChange,
+    LinkFlap,
+    Tick,
+)
 from .visibility import view, visible
 
 __all__ = [

@@ -20,9 +20,8 @@ Commands that concern one site (``site.checkin``, ``site.status``, ``fault.repor
 ``speak.request``) carry ``site``: a ``site`` actor's own site is filled in, and
 an explicit other site is Forbidden; any other actor must pass ``site``.
 
-:class:`Tick` (timers), :class:`LinkChange` (the link monitor) and the test-call
-runner's :class:`CallSite`, :class:`FinishTestCall`, :class:`InterruptTestCalls` and
-:class:`AutoCampaign` are issued by ``SYSTEM`` only and are never parsed from the wire.
+The hub's own commands (timers, the link monitor, the test-call runner) are in
+``system_commands.py``: issued by ``SYSTEM`` only, never parsed from the wire.
 """
 
 from __future__ import annotations
@@ -277,73 +276,6 @@ class SetPhase(Command):
     phase: Phase
 
 
-# --- the hub's own commands (never from the wire) --------------------------------------------
-
-
-class Tick(Command):
-    """The clock: emit every timer event due at ``now`` (SYSTEM only)."""
-
-    name: ClassVar[str] = "tick"
-
-
-class LinkChange(Command):
-    """The link monitor saw a site's link state change (SYSTEM only).
-
-    ``decide`` emits ``link.changed`` and, when the site goes ``offline`` while the
-    conference is ``live``, a ``network`` fault unless the site has one open already.
-    """
-
-    name: ClassVar[str] = "link.change"
-    site: Ident
-    to: LinkState
-    reason: OptText = ""
-    rtt_ms: float | None = None
-    loss_pct: float | None = None
-    jitter_ms: float | None = None
-    flapping: bool = False
-
-
-class LinkFlap(Command):
-    """The link monitor marks a site as flapping, or clears it (SYSTEM only)."""
-
-    name: ClassVar[str] = "link.flap"
-    site: Ident
-    flapping: bool
-    reason: OptText = ""
-
-
-class CallSite(Command):
-    """The media runner calls one site of a running campaign (SYSTEM only)."""
-
-    name: ClassVar[str] = "testcall.call"
-    site: Ident
-    campaign: Ident
-    attempt: Annotated[int, Field(ge=1, le=10)] = 1
-
-
-class FinishTestCall(Command):
-    """The media runner's verdict on a running call (SYSTEM only)."""
-
-    name: ClassVar[str] = "testcall.finish"
-    call: Ident
-    verdict: Literal["pass", "warn", "fail"]
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    reasons: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class InterruptTestCalls(Command):
-    """At start-up: calls and a campaign the hub was running before it stopped fail."""
-
-    name: ClassVar[str] = "testcall.interrupt"
-
-
-class AutoCampaign(Command):
-    """The conference's ``test_at`` has come: start its campaign, once (SYSTEM only)."""
-
-    name: ClassVar[str] = "testcall.auto_campaign"
-    concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A wire command: its model and the roles that may issue it."""
@@ -384,11 +316,6 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(EndFloor, "assistant"),
         _spec(AddSpeaker, "assistant"),
     ]
-)
-
-#: Commands only the hub itself (``SYSTEM``) issues.
-SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset(
-    {Tick, LinkChange, LinkFlap, CallSite, FinishTestCall, InterruptTestCalls, AutoCampaign}
 )
 
 

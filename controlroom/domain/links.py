@@ -35,10 +35,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import faults
-from .commands import Command, LinkChange, LinkFlap
+from .commands import (
+    Command,
+)
 from .errors import NotFound
 from .model import Actor, Event, NewEvent, Thresholds
 from .state import ConferenceState
+from .system_commands import (
+    LinkChange,
+    LinkFlap,
+)
 
 # -- measuring ---------------------------------------------------------------------------
 

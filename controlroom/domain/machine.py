@@ -12,10 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import agenda, conference, faults, links, sites, speaking, testcalls
-from .commands import COMMANDS, SYSTEM_COMMANDS, Command, SiteCommand, Tick
+from .commands import (
+    COMMANDS,
+    Command,
+    SiteCommand,
+)
 from .errors import Forbidden, UnknownCommand
 from .model import Actor, Event, NewEvent
 from .state import ConferenceState
+from .system_commands import (
+    SYSTEM_COMMANDS,
+    Tick,
+)
 
 _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **conference.DECIDERS,

@@ -40,18 +40,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .commands import (
-    AutoCampaign,
-    CallSite,
     CancelTestCall,
     Command,
-    FinishTestCall,
-    InterruptTestCalls,
     StartCampaign,
     StartTestCall,
 )
 from .errors import Conflict, NotFound
 from .model import Actor, Event, NewEvent
 from .sites import require_site
+from .system_commands import (
+    AutoCampaign,
+    CallSite,
+    FinishTestCall,
+    InterruptTestCalls,
+)
 
 if TYPE_CHECKING:
     from .state import ConferenceState

@@ -26,7 +26,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1920, "height": 1080}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots are test artefacts (git-ignored); CONTROLROOM_UPDATE_SCREENSHOTS=1 writes
+# them over the copies in docs/screenshots that README.md shows.
+_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    _ROOT / "docs" / "screenshots"
+    if os.environ.get("CONTROLROOM_UPDATE_SCREENSHOTS") == "1"
+    else _ROOT / "artifacts" / "screenshots"
+)
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)

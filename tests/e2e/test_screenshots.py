@@ -1,6 +1,7 @@
 """Each role logs in through the login form on the demo conference with simulated
 sites; each console shows what the role may do and nothing else; a 1920×1080
-screenshot of each is saved to docs/screenshots/ (referenced from README.md)."""
+screenshot of each is saved to artifacts/screenshots/ (with
+CONTROLROOM_UPDATE_SCREENSHOTS=1, to docs/screenshots/, which README.md shows)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.support.server import running_hub
 
 
 async def shot(page, name: str) -> None:
-    """Saves a viewport screenshot as docs/screenshots/<name>.png."""
+    """Saves a viewport screenshot as <SCREENSHOTS>/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.mouse.move(0, 0)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -1,6 +1,7 @@
 """Link health over a real server: pongs delayed, stopped or cut; stats; links frames."""
 
 import asyncio
+import shutil
 
 import httpx
 import pytest
@@ -176,15 +177,13 @@ async def test_link_history_route(fast):
         assert other.status_code == 404
 
 
-async def test_revoked_account_loses_its_open_session(fast):
+async def test_revoked_account_loses_its_open_session(tmp_path):
     """Revoking an account closes its live session with 4001 and refuses its commands."""
-    store = fast.runtime.accounts["demo"]
-    original = store.path.read_bytes()
-    try:
-        site = await Client.connect(fast.ws_url, await fast.login("site-cmu"))
-        store.revoke("site-cmu")
+    conference = tmp_path / "conf"
+    shutil.copytree(DEMO, conference)  # never change the shipped demo accounts
+    async with running_hub(conference, tmp_path / "d", heartbeat_s=0.2) as h:
+        site = await Client.connect(h.ws_url, await h.login("site-cmu"))
+        h.runtime.accounts["demo"].revoke("site-cmu")
         answer = await site.cmd("site.status", {"audio": "ok", "video": "ok"})
         assert answer["code"] == "unauthenticated"
         assert await site.wait_closed() == 4001
-    finally:
-        store.path.write_bytes(original)

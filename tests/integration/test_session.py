@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import shutil
 
 import httpx
 import msgpack
@@ -54,18 +55,16 @@ async def test_bad_token_gets_error_then_close_4001(hub):
     assert await client.wait_closed() == 4001
 
 
-async def test_revoked_account_is_refused(hub, tmp_path):
+async def test_revoked_account_is_refused(tmp_path):
     """After `accounts revoke`, the account's existing token no longer opens a session."""
-    token = await hub.login("site-hue")
-    store = hub.runtime.accounts["demo"]
-    original = store.path.read_bytes()
-    try:
-        store.revoke("site-hue")
-        client = await Client.connect(hub.ws_url, token)
+    conference = tmp_path / "conf"
+    shutil.copytree(DEMO, conference)  # never change the shipped demo accounts
+    async with running_hub(conference, tmp_path / "d", heartbeat_s=30) as h:
+        token = await h.login("site-hue")
+        h.runtime.accounts["demo"].revoke("site-hue")
+        client = await Client.connect(h.ws_url, token)
         assert client.frames[0]["code"] == "unauthenticated"
         assert await client.wait_closed() == 4001
-    finally:
-        store.path.write_bytes(original)
 
 
 async def test_no_hello_closes_with_4001(tmp_path):
