@@ -25,18 +25,22 @@ def _records(db: sqlite3.Connection, conference: str) -> Iterator[Record]:
         )
 
 
+def open_read_only(data_dir: Path) -> sqlite3.Connection:
+    """The data directory's ``events.db``, opened read-only."""
+    return sqlite3.connect(f"file:{data_dir / 'events.db'}?mode=ro", uri=True)
+
+
+def conference_names(db: sqlite3.Connection) -> list[str]:
+    """Every conference that has events in the log."""
+    rows = db.execute("SELECT DISTINCT conference FROM events ORDER BY conference")
+    return [r[0] for r in rows]
+
+
 def verify_data_dir(data_dir: Path, conference: str | None = None) -> dict[str, Verification]:
     """Verify every conference's chain (or one); read-only, streaming."""
-    db = sqlite3.connect(f"file:{data_dir / 'events.db'}?mode=ro", uri=True)
+    db = open_read_only(data_dir)
     try:
-        names = (
-            [conference]
-            if conference
-            else [
-                r[0]
-                for r in db.execute("SELECT DISTINCT conference FROM events ORDER BY conference")
-            ]
-        )
+        names = [conference] if conference else conference_names(db)
         return {name: verify(name, _records(db, name)) for name in names}
     finally:
         db.close()

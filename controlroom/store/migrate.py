@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from controlroom.store.audit import _records
+from controlroom.store.audit import _records, conference_names, open_read_only
 from controlroom.store.base import Answer, EventLog, Snapshot
 from controlroom.store.chain import Verification, verify
 
@@ -42,16 +42,9 @@ async def migrate_sqlite(
     path = data_dir / "events.db"
     if not path.exists():
         raise MigrationError(f"no event log at {path}")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = open_read_only(data_dir)
     try:
-        names = (
-            [conference]
-            if conference
-            else [
-                r[0]
-                for r in db.execute("SELECT DISTINCT conference FROM events ORDER BY conference")
-            ]
-        )
+        names = [conference] if conference else conference_names(db)
         done = []
         for name in names:
             done.append(await _copy(db, name, target))
