@@ -1,0 +1,126 @@
+"""Tables for the scenarios' results, and the hub's ratios to the references."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if spec == "%":
+        return f"{value:.0%}"
+    return format(value, spec)
+
+
+def table(rows: list[Row], columns: list[tuple[str, str, str]]) -> str:
+    """Fixed-width text table; ``columns`` are (heading, key, format spec)."""
+    cells = [[_fmt(r.get(key), spec) for _, key, spec in columns] for r in rows]
+    widths = [
+        max(len(head), *(len(c[i]) for c in cells)) if cells else len(head)
+        for i, (head, _, _) in enumerate(columns)
+    ]
+    lines = ["  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths, strict=True))]
+    lines.append("-" * len(lines[0]))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(cell, widths, strict=True)) for cell in cells]
+    return "\n".join(lines)
+
+
+STEADY = [
+    ("server", "server", "s"), ("sites", "sites", "d"), ("cons", "consoles", "d"),
+    ("cmd/s", "rate", "g"), ("events", "acked", "d"), ("p50 ms", "p50", ".2f"),
+    ("p99 ms", "p99", ".2f"), ("p99.9 ms", "p999", ".1f"), ("max ms", "max", ".1f"),
+    ("ack p99", "ack_p99", ".1f"), ("CPU idle", "idle_cpu", "%"), ("CPU", "cpu", "%"),
+    ("gen CPU", "gen_cpu", "%"), ("RSS MiB", "rss_mib", ".0f"),
+    ("KiB/site", "kib_per_site", ".1f"), ("connect s", "connect_s", ".1f"),
+    ("lost", "lost", "d"), ("err", "errors", "d"), ("drop", "dropped", "d"),
+]  # fmt: skip
+RAMP = [
+    ("server", "server", "s"), ("offered/s", "rate", "g"), ("events/s", "achieved", ".0f"),
+    ("deliv/s", "deliveries", ".0f"), ("p50 ms", "p50", ".2f"), ("p99 ms", "p99", ".1f"),
+    ("p99.9 ms", "p999", ".1f"), ("lost", "lost", "d"), ("err", "errors", "d"),
+    ("CPU", "cpu", "%"), ("gen CPU", "gen_cpu", "%"), ("gen late ms", "late_ms", ".0f"),
+    ("pass", "pass", "s"),
+]  # fmt: skip
+STORM = [
+    ("server", "server", "s"), ("sites", "sites", "d"), ("cons", "consoles", "d"),
+    ("sent in s", "sent_s", ".2f"), ("all in s", "all_in_s", ".2f"), ("p50 ms", "p50", ".1f"),
+    ("p99 ms", "p99", ".1f"), ("max ms", "max", ".1f"), ("lost", "lost", "d"),
+    ("err", "errors", "d"), ("CPU", "cpu", "%"), ("gen CPU", "gen_cpu", "%"),
+]  # fmt: skip
+RECONNECT = [
+    ("server", "server", "s"), ("sites", "sites", "d"), ("spread s", "spread_s", "g"),
+    ("resumed", "resumed", "d"), ("all resumed s", "all_resumed_s", ".2f"),
+    ("resume p50 ms", "resume_p50", ".0f"), ("resume p99 ms", "resume_p99", ".0f"),
+    ("snapshots", "snapshots", "d"), ("failed", "failed", "d"), ("missing", "missing", "d"),
+    ("doubled", "doubled", "d"), ("lost", "lost", "d"),
+]  # fmt: skip
+SLOW = [
+    ("server", "server", "s"), ("sites", "sites", "d"), ("cons", "consoles", "d"),
+    ("cmd/s", "rate", "g"), ("p50 before", "p50_before", ".2f"),
+    ("p50 during", "p50_during", ".2f"), ("p99 before", "p99_before", ".1f"),
+    ("p99 during", "p99_during", ".1f"), ("evicted after s", "evicted_after_s", ".1f"),
+    ("close", "close_code", "s"), ("RSS before MiB", "rss_before_mib", ".1f"),
+    ("RSS max MiB", "rss_max_mib", ".1f"), ("slow missing", "slow_missing_after_resume", "d"),
+    ("lost", "lost", "d"),
+]  # fmt: skip
+COLUMNS = {"steady": STEADY, "ramp": RAMP, "storm": STORM, "reconnect": RECONNECT, "slow": SLOW}
+
+
+def scenario_table(name: str, rows: list[Row]) -> str:
+    """The table of one scenario's rows."""
+    for r in rows:
+        if "rss_end" in r:
+            r["rss_mib"] = r["rss_end"] / 1024
+        for key in ("rss_before", "rss_max"):
+            if key in r:
+                r[f"{key}_mib"] = r[key] / 1024
+        if "passed" in r:
+            r["pass"] = "yes" if r["passed"] else "NO"
+        if "close_code" in r:
+            r["close_code"] = str(r["close_code"])
+    return table(rows, COLUMNS[name])
+
+
+def sustained(rows: list[Row]) -> Row | None:
+    """The last passing step of a ramp (the steps stop at the first failure)."""
+    passing = [r for r in rows if r.get("passed")]
+    return passing[-1] if passing else None
+
+
+def ratios(results: dict[str, dict[str, list[Row]]]) -> str:
+    """Hub throughput (ramp, sustained) and p99 (steady 1,000 sites; storm) vs each reference."""
+    lines = []
+    ramp = {k: sustained(v) for k, v in results.get("ramp", {}).items()}
+    ceiling = {k: (rows[-1]["passed"] if rows else False) for k, rows in
+               results.get("ramp", {}).items()}  # fmt: skip
+    steady = {k: v[0] for k, v in results.get("steady-ref", {}).items() if v}
+    storm = {k: v[0] for k, v in results.get("storm", {}).items() if v}
+    hub_ramp, hub_steady, hub_storm = ramp.get("hub"), steady.get("hub"), storm.get("hub")
+    for ref in ("relay", "socketio"):
+        parts = [f"hub vs {ref}:"]
+        r = ramp.get(ref)
+        if hub_ramp and r:
+            more = " (the reference passed the last step: its ceiling is higher)" if ceiling.get(
+                ref) else ""  # fmt: skip
+            parts.append(
+                f"sustained {hub_ramp['achieved']:.0f} / {r['achieved']:.0f} events/s = "
+                f"{hub_ramp['achieved'] / r['achieved']:.2f}x{more}"
+            )
+        st = steady.get(ref)
+        if hub_steady and st:
+            parts.append(
+                f"p99 at {st['sites']} sites {hub_steady['p99']:.2f} / {st['p99']:.2f} ms = "
+                f"{hub_steady['p99'] / st['p99']:.1f}x"
+            )
+        sm = storm.get(ref)
+        if hub_storm and sm:
+            parts.append(
+                f"storm all-in {hub_storm['all_in_s']:.2f} / {sm['all_in_s']:.2f} s, "
+                f"p99 {hub_storm['p99']:.0f} / {sm['p99']:.0f} ms"
+            )
+        lines.append("  ".join(parts[:1]) + " " + "; ".join(parts[1:]))
+    return "\n".join(lines)
