@@ -254,6 +254,22 @@ class Link:
         return {k: int(v) for k, v in (w.split("=") for w in words)}
 
 
+def _keep_test_addresses_inside(topo: Topology) -> None:
+    """Never let a packet for the namespaces' inner addresses leave the machine.
+
+    The site's ICE candidates include its mid-side address (10.213.255.2); the hub
+    answers such candidates with connectivity checks. Route that /30 into this run's
+    mid namespace (a metric per run, so concurrent runs coexist; the route goes with
+    the root veth). ``Topology`` keeps a blackhole for the whole test range.
+    """
+    metric = str(100 + topo.pid % 60000)
+    inner = "10.213.255.0/30"
+    argv = ["route", "add", inner, "via", topo.mid_addr, "dev", topo.root_if, "metric", metric]
+    r = subprocess.run(["ip", *argv], capture_output=True, text=True, timeout=20, check=False)
+    if r.returncode != 0 and "File exists" not in r.stderr:
+        raise RuntimeError(f"ip {' '.join(argv)}: {r.stderr.strip()}")
+
+
 def _route_site_net(topo: Topology) -> ipaddress.IPv4Network:
     """A /30 for the site's address, routed from root via mid (deleted with the root veth).
 
@@ -275,6 +291,7 @@ def _route_site_net(topo: Topology) -> ipaddress.IPv4Network:
 async def link(topology: Topology) -> AsyncIterator[Link]:
     """The TUN relay in mid, and routes making root <-> site cross it (and nothing else)."""
     topo = topology
+    _keep_test_addresses_inside(topo)
     net = _route_site_net(topo)
     site_ip = str(net.network_address + 1)
     relay = await Process.start(
