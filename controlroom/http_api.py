@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -44,6 +45,10 @@ class HttpApi:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        # Password checks get threads of their own: sharing the default pool with
+        # in-process clients (the demo's simulated sites log in through blocking
+        # HTTP calls in that pool) could leave no thread to answer them.
+        self._password_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
 
     def principal_of(self, request: Request) -> Principal | None:
         """The principal of the request's bearer token, if valid."""
@@ -92,7 +97,8 @@ class HttpApi:
         auth = self.runtime.auth
         assert auth is not None
         # scrypt is slow on purpose: verify off the event loop (hashlib releases the GIL).
-        found = await asyncio.to_thread(auth.login, username, password)
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self._password_pool, auth.login, username, password)
         if found is None:
             return error("unauthenticated", "wrong username or password", 401)
         token, principal = found
