@@ -21,6 +21,14 @@ def _frame(raw: str) -> str:
     return raw
 
 
+OWN = ("store/", "service/", "domain/", "auth/", "signaling/", "config/", "controlroom/")
+
+
+def _ours(frame: str) -> bool:
+    where = frame.rsplit("(", 1)[-1]
+    return where.startswith(OWN) and "cli.py" not in where
+
+
 def load(path: Path) -> tuple[Counter[str], Counter[str], int]:
     """(self samples by frame, inclusive samples by frame, total samples)."""
     own: Counter[str] = Counter()
@@ -48,10 +56,11 @@ def summarize(path: Path, top: int = 20) -> str:
     own, incl, total = load(path)
     if not total:
         return "(empty profile)"
-    lines = [f"{total} samples (100 Hz, only while the hub's threads were on CPU)", "", "self:"]
+    lines = [f"{total} samples (100 Hz, the thread holding the GIL)", "", "self:"]
     lines += [f"  {n / total:6.1%}  {f}" for f, n in own.most_common(top)]
-    lines += ["", "inclusive:"]
-    lines += [f"  {n / total:6.1%}  {f}" for f, n in incl.most_common(top)]
+    lines += ["", "inclusive (the hub's own code):"]
+    ours = [(f, n) for f, n in incl.most_common() if _ours(f)]
+    lines += [f"  {n / total:6.1%}  {f}" for f, n in ours[:top]]
     return "\n".join(lines)
 
 

@@ -322,16 +322,18 @@ async def slow_console(spec: Spec, p: Params) -> dict[str, Any]:
         slow.stalled.clear()  # stop reading
         rss_samples: list[int] = []
         evicted_after = float("nan")
+        outbox_max = 0.0
         t0 = time.perf_counter()
 
         async def watch() -> None:
-            nonlocal evicted_after
+            nonlocal evicted_after, outbox_max
             async with httpx.AsyncClient(base_url=spec["http"], timeout=5) as http:
                 while time.perf_counter() - t0 < p["stall"]:
                     rss_samples.append(rss_kib(spec["pid"]))
                     text = (await http.get("/metrics")).text
-                    if evicted_after != evicted_after and _evictions(text) > 0:
+                    if evicted_after != evicted_after and _metric(text, "evictions_total") > 0:
                         evicted_after = time.perf_counter() - t0
+                    outbox_max = max(outbox_max, _metric(text, "outbox_frames_max"))
                     await asyncio.sleep(0.25)
 
         watcher = asyncio.create_task(watch())
@@ -356,7 +358,7 @@ async def slow_console(spec: Spec, p: Params) -> dict[str, Any]:
             "rate": p["rate"], "stall_s": p["stall"], "p99_before": before["p99"],
             "p99_during": during["p99"], "p50_before": before["p50"],
             "p50_during": during["p50"], "evicted_after_s": evicted_after,
-            "close_code": close_code, "rss_before": rss0,
+            "close_code": close_code, "outbox_max": outbox_max, "rss_before": rss0,
             "rss_max": max(rss_samples, default=rss0), "stalled_at_seq": stalled_at_seq,
             "slow_missing_after_resume": slow_missing,
             "lost": before["lost"] + during["lost"] + slow_missing, "dropped": s.dropped(),
@@ -364,10 +366,10 @@ async def slow_console(spec: Spec, p: Params) -> dict[str, Any]:
     return {"rows": [row]}
 
 
-def _evictions(metrics: str) -> float:
+def _metric(metrics: str, name: str) -> float:
     total = 0.0
     for line in metrics.splitlines():
-        if line.startswith("controlroom_evictions_total"):
+        if line.startswith(f"controlroom_{name}"):
             total += float(line.rsplit(" ", 1)[1])
     return total
 

@@ -352,11 +352,29 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=["vi", "en"], default="vi")
     report.add_argument("--conference", default=None, help="default: the config's id")
     report.set_defaults(func=cmd_report)
+
+    bench = sub.add_parser(
+        "bench", help="run the benchmarks (python -m bench; --quick, --help)", add_help=False
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
     return parser
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``controlroom bench [...]``: ``python -m bench [...]`` from the source tree."""
+    import subprocess
+
+    if not (REPO_ROOT / "bench" / "__main__.py").exists():
+        raise CliError("the benchmarks live in the source tree (bench/); run from a checkout")
+    return subprocess.call([sys.executable, "-m", "bench", *args.bench_args], cwd=REPO_ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``controlroom`` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # every option after it belongs to python -m bench
+        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -1,0 +1,43 @@
+"""Smoke test of ``python -m bench --quick``: every scenario ran and nothing was lost.
+
+It measures nothing: the numbers of a quick run on a shared CI machine say little.
+Deselect with ``-m 'not bench'``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ("steady", "ramp", "storm", "reconnect", "slow")
+
+
+@pytest.mark.bench
+@pytest.mark.timeout(150)
+def test_quick_bench_runs_every_scenario_and_loses_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("socketio", reason="pip install -e '.[bench]'")
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=140,
+    )
+    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    results = report["results"]
+    for name in SCENARIOS:
+        assert results.get(name, {}).get("hub"), f"{name} did not run on the hub"
+    assert set(results["ramp"]) == {"hub", "relay", "socketio"}
+    assert report["lost"] == [], report["lost"]
+    assert report["dropped"] == 0
+    reconnect = results["reconnect"]["hub"][0]
+    assert reconnect["missing"] == 0 and reconnect["doubled"] == 0
+    assert reconnect["resumed"] == reconnect["sites"]
+    assert done.returncode == 0, done.stderr[-3000:]
