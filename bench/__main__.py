@@ -80,9 +80,7 @@ class Runner:
             with concurrent.futures.ProcessPoolExecutor(
                 1, mp_context=self.ctx, max_tasks_per_child=1
             ) as pool:
-                future = pool.submit(
-                    run_in_process, scenario, server.spec(), params, self.gen_cpus
-                )
+                future = pool.submit(run_in_process, scenario, server.spec(), params, self.gen_cpus)
                 out = future.result(timeout=600)
             if server.proc.poll() is not None:
                 raise RuntimeError(f"{kind} exited during {scenario}:\n{server.log_tail()}")
@@ -122,14 +120,14 @@ class Runner:
 
     def profile_cmd(self) -> list[str]:
         """``py-spy record`` of the hub for the first ~20 s of the ramp (raw collapsed stacks):
-        only samples of the thread holding the GIL, i.e. what keeps the hub's Python busy."""
+        every thread, without pausing the hub (--nonblocking: a blocking py-spy slows it)."""
         spy = Path(sys.executable).parent / "py-spy"
         out = Path(self.args.profile) / "ramp-profile.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
         self.profile_out = out
         return [
             str(spy), "record", "--pid", "{pid}", "--duration", str(self.args.profile_s),
-            "--rate", "100", "--gil", "--format", "raw", "--output", str(out),
+            "--rate", "100", "--nonblocking", "--format", "raw", "--output", str(out),
         ]  # fmt: skip
 
 

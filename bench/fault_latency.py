@@ -35,8 +35,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +59,10 @@ from common import (
     split_cores,
 )
 from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(ROOT))
+from bench.servers import _spawn as spawn_pinned  # noqa: E402 - pins, raises the fd limit
+from bench.servers import controlroom_exe, stop  # noqa: E402
 
 try:
     import uvloop
@@ -100,32 +102,9 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _spawn(cmd: list[str], log_path: Path, cpus: set[int] | None) -> subprocess.Popen[bytes]:
-    log = log_path.open("wb")
-
-    def pin() -> None:  # runs in the child before exec: every thread it starts inherits it
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-
-    try:
-        return subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            preexec_fn=pin,
-        )
-    finally:
-        log.close()
-
-
-def _controlroom_exe() -> str:
-    beside = Path(sys.executable).parent / "controlroom"
-    found = str(beside) if beside.exists() else shutil.which("controlroom")
-    if not found:
-        raise SystemExit("the `controlroom` command is not installed (pip install -e .)")
-    return found
+# Shared with ``python -m bench`` (the names stay: ``redis_compare.py`` imports them).
+_spawn = spawn_pinned
+_controlroom_exe = controlroom_exe
 
 
 async def _wait_http_ok(server: Server, path: str) -> None:
@@ -158,14 +137,7 @@ async def _wait_tcp(server: Server, port: int) -> None:
     raise RuntimeError(f"{server.name} did not start listening:\n{server.log_tail()}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+_stop = stop
 
 
 @contextlib.asynccontextmanager

@@ -44,9 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +58,6 @@ from typing import Any
 import httpx
 import msgpack
 from common import (
-    DEMO_CONFIG,
     ROOT,
     cpu_seconds,
     free_port,
@@ -72,6 +69,16 @@ from common import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 
+sys.path.insert(0, str(ROOT))
+from bench.servers import (  # noqa: E402 - shared with python -m bench
+    PASSWORD,
+    controlroom_exe,
+    rss_kib,
+    site_code,
+    site_user,
+    write_conference,
+)
+
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
@@ -79,7 +86,6 @@ except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
 
 SUBPROTOCOL = "controlroom.v1.msgpack"
 CONFERENCE = "demo"
-PASSWORD = "bench-links"
 CENTRAL = "TW"
 START_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 30.0
@@ -88,67 +94,6 @@ LOGIN_CONCURRENCY = 32
 
 def _pack(frame: dict[str, Any]) -> bytes:
     return msgpack.packb(frame, use_bin_type=True)  # type: ignore[no-any-return]
-
-
-def site_code(i: int) -> str:
-    """The code of simulated site ``i`` (1-based): ``S0001``, ``S0002``, ..."""
-    return f"S{i:04d}"
-
-
-def site_user(code: str) -> str:
-    """The account name of the site with ``code``."""
-    return f"site-{code.lower()}"
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of process ``pid`` in KiB (``VmRSS``)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-# --- the generated conference ---------------------------------------------------------------
-def write_conference(directory: Path, sites: int) -> str:
-    """Write a conference of ``sites`` simulated sites + the central one; returns the agenda kind.
-
-    ``conference.toml`` is the demo's unchanged. The demo's ``agenda.csv`` names demo
-    sites, so it is kept only if it still loads; otherwise a minimal two-row agenda
-    with an empty site column replaces it.
-    """
-    from controlroom.auth.accounts import Account, dump_accounts, hash_password
-    from controlroom.config import load_conference
-    from controlroom.config.errors import ConfigError
-
-    directory.mkdir(parents=True)
-    shutil.copyfile(DEMO_CONFIG / "conference.toml", directory / "conference.toml")
-    with (directory / "sites.csv").open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["code", "name", "kind", "region", "technician", "phone"])
-        out.writerow([CENTRAL, "Điểm cầu Trung ương", "central", "", "", ""])
-        for i in range(1, sites + 1):
-            out.writerow([site_code(i), f"Điểm cầu mô phỏng {i}", "site", "", "", ""])
-    shutil.copyfile(DEMO_CONFIG / "agenda.csv", directory / "agenda.csv")
-    agenda = "demo agenda"
-    try:
-        load_conference(directory)
-    except ConfigError:
-        (directory / "agenda.csv").write_text(
-            "time,content,presenter,site\n"
-            "08:00 - 08:30,Khai mạc,Ban Tổ chức,\n"
-            "08:30 - 09:00,Bế mạc,Ban Tổ chức,\n",
-            encoding="utf-8",
-        )
-        load_conference(directory)
-        agenda = "minimal 2-row agenda (the demo's names demo sites)"
-    shared = hash_password(PASSWORD)
-    accounts = [Account("operator", "operator", None, shared, False, "Bench operator")]
-    accounts += [
-        Account(site_user(site_code(i)), "site", site_code(i), shared, False, f"Site {i}")
-        for i in range(1, sites + 1)
-    ]
-    (directory / "accounts.toml").write_text(dump_accounts(accounts), encoding="utf-8")
-    return agenda
 
 
 # --- the hub process ------------------------------------------------------------------------
@@ -179,14 +124,6 @@ class Hub:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _controlroom_exe() -> str:
-    beside = Path(sys.executable).parent / "controlroom"
-    found = str(beside) if beside.exists() else shutil.which("controlroom")
-    if not found:
-        raise SystemExit("the `controlroom` command is not installed (pip install -e .)")
-    return found
-
-
 @contextlib.asynccontextmanager
 async def hub_process(
     config: Path, data: Path, log_path: Path, cpus: set[int] | None
@@ -194,7 +131,7 @@ async def hub_process(
     """Start the hub pinned to ``cpus``, wait for ``/healthz``, stop it on exit."""
     port = free_port()
     cmd = [
-        _controlroom_exe(),
+        controlroom_exe(),
         "serve",
         "--config",
         str(config),
@@ -444,9 +381,9 @@ async def run(args: argparse.Namespace, workdir: Path, hub_cpus: set[int] | None
     """Generate the conference, log in, connect, measure one steady window."""
     result = Result(args.sites, args.consoles, args.duration)
     config, data = workdir / "conference", workdir / "data"
-    agenda = write_conference(config, args.sites)
+    write_conference(config, args.sites)
     codes = [site_code(i) for i in range(1, args.sites + 1)]
-    print(f"conference: {args.sites} sites + {CENTRAL}, {agenda}", flush=True)
+    print(f"conference: {args.sites} sites + {CENTRAL} (bench/servers.py)", flush=True)
 
     log_path = workdir / "hub.log"
     login_cpus = None if args.login_all_cpus else hub_cpus

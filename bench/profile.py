@@ -56,7 +56,7 @@ def summarize(path: Path, top: int = 20) -> str:
     own, incl, total = load(path)
     if not total:
         return "(empty profile)"
-    lines = [f"{total} samples (100 Hz, the thread holding the GIL)", "", "self:"]
+    lines = [f"{total} samples (100 Hz, every thread on CPU or in a system call)", "", "self:"]
     lines += [f"  {n / total:6.1%}  {f}" for f, n in own.most_common(top)]
     lines += ["", "inclusive (the hub's own code):"]
     ours = [(f, n) for f, n in incl.most_common() if _ours(f)]

@@ -95,7 +95,12 @@ async def main_async(port: int, heartbeat_s: float = 0.0) -> None:
     """Listen on 127.0.0.1:``port`` until killed."""
     relay = Relay(heartbeat_s)
     async with serve(
-        relay.handle, "127.0.0.1", port, compression=None, max_size=65536, ping_interval=None,
+        relay.handle,
+        "127.0.0.1",
+        port,
+        compression=None,
+        max_size=65536,
+        ping_interval=None,
         backlog=2048,
     ) as server:
         await server.serve_forever()

@@ -63,7 +63,8 @@ SLOW = [
     ("cmd/s", "rate", "g"), ("p50 before", "p50_before", ".2f"),
     ("p50 during", "p50_during", ".2f"), ("p99 before", "p99_before", ".1f"),
     ("p99 during", "p99_during", ".1f"), ("evicted after s", "evicted_after_s", ".1f"),
-    ("close", "close_code", "s"), ("outbox max", "outbox_max", ".0f"), ("RSS before MiB", "rss_before_mib", ".1f"),
+    ("close", "close_code", "s"), ("outbox max", "outbox_max", ".0f"),
+    ("RSS before MiB", "rss_before_mib", ".1f"),
     ("RSS max MiB", "rss_max_mib", ".1f"), ("slow missing", "slow_missing_after_resume", "d"),
     ("lost", "lost", "d"),
 ]  # fmt: skip
