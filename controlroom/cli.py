@@ -111,8 +111,18 @@ def _run_server(
     server = uvicorn.Server(config)
     if banner:
         print(banner, flush=True)
-    asyncio.run(_serve(server, sock, runtime, args, simulate))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve(server, sock, runtime, args, simulate))
     return 0
+
+
+def _loop_factory() -> Any:
+    """uvloop's event loop when installed (uvicorn[standard] brings it), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _serve(

@@ -61,6 +61,7 @@ log = logging.getLogger("controlroom.hub")
 
 RESULT_KEYS = ("fault_id", "request_id", "item_id", "call")
 ANSWER_CACHE = 50_000
+TIMER_COALESCE_S = 0.05
 
 
 def config_fingerprint(config: ConferenceConfig) -> str:
@@ -296,6 +297,9 @@ class ConferenceHub(CommitLog):
                 self._changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
+                    # Woken by a change: let a burst of events pass before rescanning
+                    # every fault and request for the next deadline.
+                    await asyncio.sleep(TIMER_COALESCE_S)
                 continue
             try:
                 before = self._assigned_seq

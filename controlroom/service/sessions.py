@@ -107,6 +107,7 @@ class Sessions:
         #: What each session said it can do (``hello.caps``, an extension: ``["rtc"]``).
         self.caps: dict[Connection, frozenset[str]] = {}
         self._tokens: dict[Connection, Any] = {}
+        self._checked: dict[Connection, float] = {}
 
     async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
         """Authenticate, welcome, catch up, subscribe."""
@@ -202,8 +203,17 @@ class Sessions:
         )
 
     def _still_valid(self, conn: Connection) -> bool:
-        """Whether the session's token still names a standing account; closes it if not."""
+        """Whether the session's token still names a standing account; closes it if not.
+
+        Checked at most once a second per session (the sweep catches idle ones): a
+        revocation takes effect within a second, and a busy session does not re-read
+        the account file for every command.
+        """
+        now = time.monotonic()
+        if now - self._checked.get(conn, 0.0) < 1.0:
+            return True
         if self.auth.principal(self._tokens.get(conn)) is not None:
+            self._checked[conn] = now
             return True
         conn.send(
             error_frame("unauthenticated", "this account was revoked or its password changed")
@@ -234,6 +244,7 @@ class Sessions:
         principal: Principal | None = conn.principal
         self.connections.discard(conn)
         self._tokens.pop(conn, None)
+        self._checked.pop(conn, None)
         self.caps.pop(conn, None)
         if principal is not None:
             hub = self.hubs.get(principal.conference)
