@@ -157,16 +157,39 @@ class CommitLog:
             except Exception:  # noqa: BLE001 - a listener never breaks the log
                 log.exception("listener failed on seq %d", rec.event.seq)
 
-    async def _catch_up(self) -> list[Record]:
-        """Apply what other instances appended since our durable seq (lock held)."""
+    async def _catch_up(self, follow: bool = False) -> list[Record]:
+        """Apply what other instances appended since our durable seq (lock held).
+
+        With ``follow``, the speculative state takes each read batch before the next
+        await: the records are published as they are applied, and a command sent by
+        someone who has seen them must be decided on a state that has them.
+        """
         applied: list[Record] = []
         while True:
             fresh = await self.store.read(self.id, self.durable_seq, limit=1000)
             if not fresh:
                 return applied
+            idle = not self._pending and self._assigned_seq == self.durable_seq
             for rec in fresh:
                 self._apply_durable(rec)
+            if follow:
+                self._follow(fresh, idle)
             applied += fresh
+
+    def _follow(self, fresh: list[Record], idle: bool) -> None:
+        """Bring the speculative state up to records another instance appended."""
+        if idle:
+            # Nothing of ours in flight: the live state takes the same records.
+            for rec in fresh:
+                apply(self.state, rec.event)
+            self._assigned_seq = self.durable_seq
+            self._head_hash = self._durable_hash
+        else:
+            # Built without these records. A refusal writes no event, so the committer
+            # would never notice: decide what waits again on the caught-up state (a
+            # batch the committer already took sees the seq gap and is redone too).
+            self._redo([])
+        self._changed.set()
 
     def _reset_speculation(self) -> None:
         self.state = state_from_dict(state_to_dict(self.durable))
@@ -211,15 +234,7 @@ class CommitLog:
             if not seen:
                 continue
             async with self._log_lock:
-                idle = not self._pending and self._assigned_seq == self.durable_seq
-                applied = await self._catch_up()
-                if idle and applied:
-                    # Nothing of ours in flight: the live state takes the same records.
-                    for rec in applied:
-                        apply(self.state, rec.event)
-                    self._assigned_seq = self.durable_seq
-                    self._head_hash = self._durable_hash
-                    self._changed.set()
+                await self._catch_up(follow=True)
 
     async def _save_snapshot(self) -> None:
         snap = Snapshot(self.durable_seq, self.fingerprint, state_to_dict(self.durable))

@@ -52,7 +52,7 @@ async def test_two_instances_see_each_other_and_exactly_one_assistant_wins(two_h
     )["result"]["fault_id"]
     await op_b.event("fault.reported", fault_id=fid)
     ack = await op_b.cmd("fault.ack", {"fault_id": fid})
-    assert ack["type"] == "ack"
+    assert ack["type"] == "ack", ack
     await site_a.event("fault.acknowledged", fault_id=fid)
 
     asst = [
@@ -279,3 +279,60 @@ async def test_timers_fire_once_across_instances(tmp_path):
         for store in stores:
             await store.close()
         redis.stop()
+
+
+async def test_a_command_after_a_remote_event_is_decided_on_a_state_that_has_it(tmp_path):
+    """B busy with refused commands while A reports: B's next decision still sees A's fault.
+
+    Regression: the tail applied A's events to B's durable state only, while B had a
+    refusal in flight; B's speculative state then stayed without them and refused
+    ``fault.ack`` of a fault its operators had already been shown.
+    """
+    from controlroom.config import load_conference
+    from controlroom.service.hub import ConferenceHub
+    from controlroom.store.redis_streams import RedisEventLog
+
+    redis = RedisServer(tmp_path / "redis").start()
+    stores = [RedisEventLog(redis.url), RedisEventLog(redis.url)]
+    hubs: list[ConferenceHub] = []
+    stop = asyncio.Event()
+    try:
+        for store in stores:
+            await store.open()
+            hub = ConferenceHub(load_conference(DEMO), store, lambda: 1_800_000_000_000)
+            await hub.start()
+            hubs.append(hub)
+        a, b = hubs
+        op = Actor("operator", "operator", None)
+        seen: dict[str, asyncio.Event] = {}
+        b.listeners.append(
+            lambda e: seen.setdefault(e.data.get("fault_id", ""), asyncio.Event()).set()
+        )
+
+        async def refusals() -> None:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                answer = await b.execute(op, f"no-{i}", "fault.ack", {"fault_id": "F9999"})
+                assert answer.get("code") == "not_found", answer
+
+        busy = [asyncio.create_task(refusals()) for _ in range(4)]
+        for i in range(40):
+            fid = (await a.execute(op, f"r{i}", "fault.report", report(i)))["result"]["fault_id"]
+            async with asyncio.timeout(timeout()):
+                await seen.setdefault(fid, asyncio.Event()).wait()
+            ack = await b.execute(op, f"a{i}", "fault.ack", {"fault_id": fid})
+            assert ack["type"] == "ack", (i, ack)
+        stop.set()
+        await asyncio.gather(*busy)
+    finally:
+        stop.set()
+        for hub in hubs:
+            await hub.stop()
+        for store in stores:
+            await store.close()
+        redis.stop()
+
+
+def report(i: int) -> dict[str, str]:
+    return {"site": "HNI", "category": "audio", "severity": "minor", "description": f"lỗi {i}"}
