@@ -40,33 +40,40 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def verify_fast(conference: str, records: list[Record]) -> Verification:
+def verify_fast(
+    conference: str, records: list[Record], stored_data: list[str] | None = None
+) -> Verification:
     """:func:`controlroom.store.chain.verify`, with the canonical bytes built faster.
 
     The canonical JSON of an event has its keys sorted: ``actor, at, conference, data,
     name, seq``. Instead of dumping the whole map per event, the fixed parts are
-    joined around a dump of ``data`` (actors are few and cached). The bytes are
-    identical (a test checks it against ``link_hash``); on the first mismatch the
-    standard ``verify`` runs and names the broken link in its words.
+    joined around the JSON of ``data`` (actors and names are few and cached). That
+    JSON is ``stored_data[i]`` as the log holds it when given (the SQLite log writes
+    it canonical), else, or when it does not hash, a fresh canonical dump (older
+    logs stored it unsorted). The bytes are identical (a test checks it against
+    ``link_hash``); on the first mismatch the standard ``verify`` runs and names the
+    broken link in its words.
     """
     prev = GENESIS
     conf = _dumps(conference)
-    actors: dict[Actor, str] = {}
+    words: dict[object, str] = {}
     sha256 = hashlib.sha256
     for expected, rec in enumerate(records, start=1):
         event = rec.event
-        actor = actors.get(event.actor)
+        actor = words.get(event.actor)
         if actor is None:
-            actor = actors[event.actor] = _dumps(event.actor.to_wire())
-        body = (
-            f'{{"actor":{actor},"at":{event.at},"conference":{conf},"data":{_dumps(event.data)}'
-            f',"name":{_dumps(event.name)},"seq":{event.seq}}}'
-        )
-        if (
-            event.seq != expected
-            or rec.prev_hash != prev
-            or sha256(prev.encode() + body.encode()).hexdigest() != rec.hash
-        ):
+            actor = words[event.actor] = _dumps(event.actor.to_wire())
+        name = words.get(event.name)
+        if name is None:
+            name = words[event.name] = _dumps(event.name)
+        head = f'{{"actor":{actor},"at":{event.at},"conference":{conf},"data":'
+        tail = f',"name":{name},"seq":{event.seq}}}'
+        chained = prev.encode()
+        data = stored_data[expected - 1] if stored_data is not None else _dumps(event.data)
+        digest = sha256(chained + (head + data + tail).encode()).hexdigest()
+        if digest != rec.hash and stored_data is not None:
+            digest = sha256(chained + (head + _dumps(event.data) + tail).encode()).hexdigest()
+        if event.seq != expected or rec.prev_hash != prev or digest != rec.hash:
             return verify(conference, records)
         prev = rec.hash
     if not records:
@@ -74,7 +81,8 @@ def verify_fast(conference: str, records: list[Record]) -> Verification:
     return Verification(True, len(records), records[0].event.seq, records[-1].event.seq)
 
 
-def _rows(db: sqlite3.Connection, conference: str) -> Iterator[Record]:
+def _rows(db: sqlite3.Connection, conference: str) -> Iterator[tuple[Record, str]]:
+    """Each record with its ``data`` column as stored."""
     actors: dict[str, Actor] = {}
     rows = db.execute(
         "SELECT seq, at, name, actor, data, prev_hash, hash FROM events"
@@ -85,7 +93,7 @@ def _rows(db: sqlite3.Connection, conference: str) -> Iterator[Record]:
         actor = actors.get(actor_text)
         if actor is None:
             actor = actors[actor_text] = Actor.from_wire(json.loads(actor_text))
-        yield Record(Event(seq, at, name, actor, json.loads(data)), prev_hash, hash_)
+        yield Record(Event(seq, at, name, actor, json.loads(data)), prev_hash, hash_), data
 
 
 def read_data_dir(data_dir: Path, conference: str) -> LogExtract:
@@ -95,6 +103,10 @@ def read_data_dir(data_dir: Path, conference: str) -> LogExtract:
         raise FileNotFoundError(f"no event log at {path}")
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return from_records(conference, list(_rows(db, conference)))
+        rows = list(_rows(db, conference))
     finally:
         db.close()
+    records = [record for record, _ in rows]
+    verification = verify_fast(conference, records, [data for _, data in rows])
+    head = records[-1].hash if records else None
+    return LogExtract([r.event for r in records], verification, head)

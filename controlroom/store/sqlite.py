@@ -54,6 +54,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def canonical_json(value: Any) -> str:
+    """JSON as the audit chain hashes it (sorted keys), so a reader can hash it as stored."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def _record(row: tuple[Any, ...]) -> Record:
     seq, at, name, actor, data, prev_hash, hash_ = row
     event = Event(seq, at, name, Actor.from_wire(json.loads(actor)), json.loads(data))
@@ -199,7 +204,7 @@ class SqliteEventLog:
                         r.event.at,
                         r.event.name,
                         _dumps(r.event.actor.to_wire()),
-                        _dumps(r.event.data),
+                        canonical_json(r.event.data),
                         r.prev_hash,
                         r.hash,
                     )

@@ -28,7 +28,7 @@ from controlroom.domain import (
     parse_command,
 )
 from controlroom.store.chain import GENESIS, Record, link_hash
-from controlroom.store.sqlite import SqliteEventLog
+from controlroom.store.sqlite import SqliteEventLog, canonical_json
 
 OPERATOR = Actor("operator", "operator", None)
 ASSISTANT = Actor("assistant", "assistant", None)
@@ -94,8 +94,13 @@ class Script:
         """Append an event the hub records itself (test calls)."""
         self._chain(SYSTEM, [NewEvent(name, data)], at)
 
-    def write(self, data_dir: Path) -> Path:
-        """Store the records as ``data_dir/events.db`` (the hub's schema); returns the path."""
+    def write(self, data_dir: Path, canonical: bool = True) -> Path:
+        """Store the records as ``data_dir/events.db`` (the hub's schema); returns the path.
+
+        ``canonical=False`` writes ``data`` with its keys unsorted, as logs written
+        before the SQLite log stored it canonical.
+        """
+        dump_data = canonical_json if canonical else _unsorted_json
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / "events.db"
         store = SqliteEventLog(path)
@@ -112,7 +117,7 @@ class Script:
                         r.event.at,
                         r.event.name,
                         json.dumps(r.event.actor.to_wire(), ensure_ascii=False),
-                        json.dumps(r.event.data, ensure_ascii=False, separators=(",", ":")),
+                        dump_data(r.event.data),
                         r.prev_hash,
                         r.hash,
                     )
@@ -121,3 +126,7 @@ class Script:
             )
         db.close()
         return path
+
+
+def _unsorted_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

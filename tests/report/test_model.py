@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import zipfile
 from typing import Any
 
@@ -189,3 +190,25 @@ def test_fast_verification_matches_the_chain(script):
         "demo", records[:5] + records[6:]
     )
     assert verify_fast("demo", []) == verify("demo", [])
+
+
+@pytest.mark.parametrize("canonical", [True, False])
+def test_a_data_directory_verifies_whether_data_was_stored_sorted_or_not(
+    script, tmp_path, canonical
+):
+    """The stored data text is hashed as is; an older unsorted log still verifies."""
+    from controlroom.report.source import read_data_dir
+
+    path = script.write(tmp_path, canonical=canonical)
+    extract = read_data_dir(tmp_path, "demo")
+    assert extract.verification.ok and extract.verification.count == len(script.records)
+    assert extract.events == [r.event for r in script.records]
+    db = sqlite3.connect(path)
+    with db:  # change one stored description, keep its hash
+        db.execute(
+            "UPDATE events SET data=replace(data, 'Mất', 'Có') WHERE seq=("
+            "SELECT min(seq) FROM events WHERE name='fault.reported')"
+        )
+    db.close()
+    broken = read_data_dir(tmp_path, "demo").verification
+    assert not broken.ok and "altered" in broken.reason
