@@ -33,24 +33,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import msgpack
 from common import (
-    DEMO_CONFIG,
-    ROOT,
     cpu_seconds,
-    free_port,
     load_average,
     machine,
     percentile,
@@ -58,140 +51,16 @@ from common import (
     site_accounts,
     split_cores,
 )
-from websockets.asyncio.client import ClientConnection, connect
-
-sys.path.insert(0, str(ROOT))
-from bench.servers import _spawn as spawn_pinned  # noqa: E402 - pins, raises the fd limit
-from bench.servers import controlroom_exe, stop  # noqa: E402
+from fault_servers import Server, hub_server, relay_server
+from websockets.asyncio.client import ClientConnection
+from wsclient import Session, pack
 
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-    uvloop = None
+    uvloop = None  # type: ignore[assignment]
 
-SUBPROTOCOL = "controlroom.v1.msgpack"
-CONFERENCE = "demo"
 PASSWORD = "demo"
-START_TIMEOUT_S = 30.0
-CONNECT_TIMEOUT_S = 15.0
-
-
-def _pack(frame: dict[str, Any]) -> bytes:
-    return msgpack.packb(frame, use_bin_type=True)  # type: ignore[no-any-return]
-
-
-# --- the servers ----------------------------------------------------------------------------
-@dataclass
-class Server:
-    """A server process under test and how to reach it."""
-
-    name: str
-    proc: subprocess.Popen[bytes]
-    http_url: str
-    site_url: str
-    console_url: str
-    needs_login: bool
-    log_path: Path
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The end of the server's output (for error messages)."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-# Shared with ``python -m bench`` (the names stay: ``redis_compare.py`` imports them).
-_spawn = spawn_pinned
-_controlroom_exe = controlroom_exe
-
-
-async def _wait_http_ok(server: Server, path: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if server.proc.poll() is not None:
-                raise RuntimeError(f"{server.name} exited:\n{server.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await http.get(path)).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not become ready:\n{server.log_tail()}")
-
-
-async def _wait_tcp(server: Server, port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited:\n{server.log_tail()}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return
-    raise RuntimeError(f"{server.name} did not start listening:\n{server.log_tail()}")
-
-
-_stop = stop
-
-
-@contextlib.asynccontextmanager
-async def hub_server(workdir: Path, cpus: set[int] | None) -> AsyncIterator[Server]:
-    """``controlroom serve`` on the demo conference with an empty data directory."""
-    port = free_port()
-    data = workdir / f"hub-data-{port}"
-    log_path = workdir / f"hub-{port}.log"
-    cmd = [
-        _controlroom_exe(),
-        "serve",
-        "--config",
-        str(DEMO_CONFIG),
-        "--data",
-        str(data),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = _spawn(cmd, log_path, cpus)
-    ws = f"ws://127.0.0.1:{port}/ws"
-    server = Server("hub", proc, f"http://127.0.0.1:{port}", ws, ws, True, log_path)
-    try:
-        await _wait_http_ok(server, "/healthz")
-        yield server
-    finally:
-        _stop(proc)
-
-
-@contextlib.asynccontextmanager
-async def relay_server(workdir: Path, cpus: set[int] | None) -> AsyncIterator[Server]:
-    """``bench/relay_server.py``: the no-auth, no-log broadcast baseline."""
-    port = free_port()
-    log_path = workdir / f"relay-{port}.log"
-    cmd = [sys.executable, str(Path(__file__).with_name("relay_server.py")), "--port", str(port)]
-    proc = _spawn(cmd, log_path, cpus)
-    base = f"ws://127.0.0.1:{port}"
-    server = Server(
-        "relay",
-        proc,
-        f"http://127.0.0.1:{port}",
-        f"{base}/site",
-        f"{base}/console",
-        False,
-        log_path,
-    )
-    try:
-        await _wait_tcp(server, port)
-        yield server
-    finally:
-        _stop(proc)
 
 
 # --- the sessions ---------------------------------------------------------------------------
@@ -203,81 +72,12 @@ class Bench:
         self.numbers = itertools.count(1)
 
 
-class Session:
-    """One WebSocket session (msgpack) with a reader task that answers pings."""
-
-    def __init__(self, ws: ClientConnection, bench: Bench) -> None:
-        self.ws = ws
-        self.bench = bench
-        self.reader: asyncio.Task[None] | None = None
-        self.closed_reason: str | None = None
-
-    @classmethod
-    async def open(cls, url: str, token: str | None, bench: Bench) -> Session:
-        """Connect, say hello, wait for ``synced`` and start reading."""
-        ws = await connect(
-            url,
-            subprotocols=[SUBPROTOCOL],
-            compression=None,  # type: ignore[list-item]
-            max_size=2**24,
-            ping_interval=None,
-            open_timeout=CONNECT_TIMEOUT_S,
-        )
-        await ws.send(
-            _pack(
-                {
-                    "type": "hello",
-                    "token": token,
-                    "conference": CONFERENCE,
-                    "resume_after": None,
-                    "client": "bench/1",
-                }
-            )
-        )
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            while True:
-                frame = msgpack.unpackb(await ws.recv(), raw=False)
-                if frame["type"] == "synced":
-                    break
-                if frame["type"] == "error":
-                    raise RuntimeError(f"hello refused: {frame}")
-        session = cls(ws, bench)
-        session.reader = asyncio.create_task(session._read())
-        return session
-
-    async def _read(self) -> None:
-        try:
-            async for message in self.ws:
-                now = time.perf_counter()
-                frame = msgpack.unpackb(message, raw=False)
-                kind = frame["type"]
-                if kind == "ping":
-                    await self.ws.send(_pack({"type": "pong", "n": frame["n"]}))
-                else:
-                    self.on_frame(kind, frame, now)
-        except Exception as exc:  # noqa: BLE001 - the connection ended; reported as loss
-            self.closed_reason = repr(exc)
-        else:
-            self.closed_reason = f"closed {self.ws.close_code}"
-
-    def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
-        """Handle one frame other than ``ping`` (``now``: when it was read)."""
-
-    async def close(self) -> None:
-        """Close the connection and stop reading."""
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 5)
-        if self.reader is not None:
-            self.reader.cancel()
-            with contextlib.suppress(BaseException):
-                await self.reader
-
-
 class Console(Session):
     """An operator console: notes when each ``bench`` fault arrives."""
 
     def __init__(self, ws: ClientConnection, bench: Bench) -> None:
-        super().__init__(ws, bench)
+        super().__init__(ws)
+        self.bench = bench
         self.arrived: dict[int, float] = {}
 
     def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
@@ -292,7 +92,8 @@ class Site(Session):
     """A site: sends fault reports on a schedule and notes when each is answered."""
 
     def __init__(self, ws: ClientConnection, bench: Bench) -> None:
-        super().__init__(ws, bench)
+        super().__init__(ws)
+        self.bench = bench
         self.pending: dict[str, int] = {}
         self.acked: dict[int, float] = {}
         self.errors: dict[int, str] = {}
@@ -319,7 +120,7 @@ class Site(Session):
             command_id = f"b{number}"
             self.pending[command_id] = number
             out.append(number)
-            frame = _pack(
+            frame = pack(
                 {
                     "type": "cmd",
                     "id": command_id,
@@ -462,10 +263,11 @@ async def run_server(
             flush=True,
         )
     finally:
-        closed = [s.closed_reason for s in [*sites, *consoles] if s.closed_reason]
+        everyone: list[Session] = [*sites, *consoles]
+        closed = [s.closed_reason for s in everyone if s.closed_reason]
         if closed:
             print(f"  {server.name}: {len(closed)} sessions ended early: {closed[:3]}", flush=True)
-        await asyncio.gather(*(s.close() for s in [*sites, *consoles]))
+        await asyncio.gather(*(s.close() for s in everyone))
     return step
 
 

@@ -43,36 +43,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
-import msgpack
 from common import (
     ROOT,
     cpu_seconds,
-    free_port,
     load_average,
     machine,
     percentile,
     pin_self,
     split_cores,
 )
-from websockets.asyncio.client import ClientConnection, connect
+from fault_servers import hub_server
+from links_clients import LOGIN_CONCURRENCY, Console, LinksStats, Site, login_all, open_sites
 
 sys.path.insert(0, str(ROOT))
 from bench.servers import (  # noqa: E402 - shared with python -m bench
-    PASSWORD,
-    controlroom_exe,
     rss_kib,
     site_code,
     site_user,
@@ -82,262 +73,9 @@ from bench.servers import (  # noqa: E402 - shared with python -m bench
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-    uvloop = None
+    uvloop = None  # type: ignore[assignment]
 
-SUBPROTOCOL = "controlroom.v1.msgpack"
-CONFERENCE = "demo"
 CENTRAL = "TW"
-START_TIMEOUT_S = 60.0
-CONNECT_TIMEOUT_S = 30.0
-LOGIN_CONCURRENCY = 32
-
-
-def _pack(frame: dict[str, Any]) -> bytes:
-    return msgpack.packb(frame, use_bin_type=True)  # type: ignore[no-any-return]
-
-
-# --- the hub process ------------------------------------------------------------------------
-@dataclass
-class Hub:
-    """A running ``controlroom serve`` process."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    @property
-    def http_url(self) -> str:
-        """Base URL of the HTTP API."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        """The WebSocket endpoint."""
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The end of the hub's output (for error messages)."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-@contextlib.asynccontextmanager
-async def hub_process(
-    config: Path, data: Path, log_path: Path, cpus: set[int] | None
-) -> AsyncIterator[Hub]:
-    """Start the hub pinned to ``cpus``, wait for ``/healthz``, stop it on exit."""
-    port = free_port()
-    cmd = [
-        controlroom_exe(),
-        "serve",
-        "--config",
-        str(config),
-        "--data",
-        str(data),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-
-    def pin() -> None:  # runs in the child before exec: every thread it starts inherits it
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-            preexec_fn=pin,
-        )  # fmt: skip
-    hub = Hub(proc, port, log_path)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        async with httpx.AsyncClient(base_url=hub.http_url, timeout=2.0) as http:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the hub exited:\n{hub.log_tail()}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the hub did not become ready:\n{hub.log_tail()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-        yield hub
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
-
-async def login_all(hub: Hub, usernames: list[str]) -> tuple[dict[str, str], float]:
-    """Log every user in through ``POST /api/login`` concurrently; (tokens, seconds taken)."""
-    gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
-    tokens: dict[str, str] = {}
-
-    async def one(http: httpx.AsyncClient, username: str) -> None:
-        async with gate:
-            r = await http.post("/api/login", json={"username": username, "password": PASSWORD})
-            r.raise_for_status()
-            tokens[username] = str(r.json()["token"])
-
-    t0 = time.perf_counter()
-    limits = httpx.Limits(max_connections=LOGIN_CONCURRENCY)
-    async with httpx.AsyncClient(base_url=hub.http_url, timeout=600.0, limits=limits) as http:
-        await asyncio.gather(*(one(http, name) for name in usernames))
-    return tokens, time.perf_counter() - t0
-
-
-# --- the sessions ---------------------------------------------------------------------------
-class Session:
-    """One msgpack WebSocket session whose reader answers every ``ping`` at once."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.reader: asyncio.Task[None] | None = None
-        self.closed_reason: str | None = None
-        self.pings = 0
-
-    @classmethod
-    async def open(cls, url: str, token: str) -> Session:
-        """Connect, say hello, wait for ``synced`` (frames until then go to ``on_frame``)."""
-        ws = await connect(
-            url,
-            subprotocols=[SUBPROTOCOL],
-            compression=None,  # type: ignore[list-item]
-            max_size=2**24,
-            ping_interval=None,
-            open_timeout=CONNECT_TIMEOUT_S,
-        )
-        session = cls(ws)
-        await ws.send(
-            _pack(
-                {
-                    "type": "hello",
-                    "token": token,
-                    "conference": CONFERENCE,
-                    "resume_after": None,
-                    "client": "bench-links/1",
-                }
-            )
-        )
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            while True:
-                frame = msgpack.unpackb(await ws.recv(), raw=False)
-                if frame["type"] == "synced":
-                    break
-                if frame["type"] == "error":
-                    raise RuntimeError(f"hello refused: {frame}")
-                session.on_frame(frame["type"], frame, time.time())
-        session.reader = asyncio.create_task(session._read())
-        return session
-
-    async def _read(self) -> None:
-        try:
-            async for message in self.ws:
-                now = time.time()
-                frame = msgpack.unpackb(message, raw=False)
-                kind = frame["type"]
-                if kind == "ping":
-                    self.pings += 1
-                    await self.ws.send(_pack({"type": "pong", "n": frame["n"]}))
-                else:
-                    self.on_frame(kind, frame, now)
-        except Exception as exc:  # noqa: BLE001 - the connection ended; reported as a drop
-            self.closed_reason = repr(exc)
-        else:
-            self.closed_reason = f"closed {self.ws.close_code}"
-
-    def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
-        """Handle one frame other than ``ping`` (``now``: wall clock when it was read)."""
-
-    async def close(self) -> None:
-        """Close the connection and stop reading (the end counts as expected)."""
-        reader, self.reader = self.reader, None
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(BaseException):
-                await reader
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 5)
-
-
-@dataclass
-class LinksStats:
-    """What the consoles saw of ``links`` frames while recording."""
-
-    lag_ms: list[float] = field(default_factory=list)
-    sites_per_frame: list[int] = field(default_factory=list)
-    frames: int = 0
-    changes: Counter[str] = field(default_factory=Counter)
-
-
-class Console(Session):
-    """An operator console: keeps the link state of every site and times ``links`` frames."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        super().__init__(ws)
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.stats: LinksStats | None = None
-
-    def on_frame(self, kind: str, frame: dict[str, Any], now: float) -> None:
-        """Fold a ``links`` frame into the view; time it while recording."""
-        if kind != "links":
-            return
-        sites = frame["sites"]
-        for code, entry in sites.items():
-            before = self.entries.get(code)
-            if self.stats is not None and before is not None and before["state"] != entry["state"]:
-                self.stats.changes[f"{before['state']}->{entry['state']}"] += 1
-            self.entries[code] = entry
-        if self.stats is not None:
-            self.stats.lag_ms.append(now * 1000 - frame["at"])
-            self.stats.sites_per_frame.append(len(sites))
-            self.stats.frames += 1
-
-    def not_online(self, codes: list[str]) -> list[str]:
-        """The codes among ``codes`` this console does not see as ``online``."""
-        return [c for c in codes if self.entries.get(c, {}).get("state") != "online"]
-
-
-async def open_sites(
-    url: str, tokens: list[str], rate: float, in_flight: int
-) -> tuple[list[Session], list[float], list[str]]:
-    """Open one site session per token, starting ``rate`` a second with at most ``in_flight``
-    handshakes pending; (sessions, seconds each took, errors)."""
-    gate = asyncio.Semaphore(in_flight)
-    sessions: list[Session] = []
-    took: list[float] = []
-    errors: list[str] = []
-
-    async def one(token: str) -> None:
-        try:
-            t0 = time.perf_counter()
-            sessions.append(await Session.open(url, token))
-            took.append(time.perf_counter() - t0)
-        except Exception as exc:  # noqa: BLE001 - counted as a failed connection
-            errors.append(repr(exc))
-        finally:
-            gate.release()
-
-    start = time.perf_counter()
-    tasks = []
-    for i, token in enumerate(tokens):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await gate.acquire()
-        tasks.append(asyncio.create_task(one(token)))
-    await asyncio.gather(*tasks)
-    return sessions, took, errors
 
 
 # --- one run --------------------------------------------------------------------------------
@@ -385,10 +123,9 @@ async def run(args: argparse.Namespace, workdir: Path, hub_cpus: set[int] | None
     codes = [site_code(i) for i in range(1, args.sites + 1)]
     print(f"conference: {args.sites} sites + {CENTRAL} (bench/servers.py)", flush=True)
 
-    log_path = workdir / "hub.log"
     login_cpus = None if args.login_all_cpus else hub_cpus
-    async with hub_process(config, data, log_path, login_cpus) as hub:
-        tokens, result.login_s = await login_all(hub, ["operator", *map(site_user, codes)])
+    async with hub_server(workdir, login_cpus, config, data) as hub:
+        tokens, result.login_s = await login_all(hub.http_url, ["operator", *map(site_user, codes)])
     where = "every CPU" if login_cpus is None else f"CPU {sorted(login_cpus)}"
     print(
         f"logins: {len(tokens)} through POST /api/login in {result.login_s:.1f} s "
@@ -397,18 +134,19 @@ async def run(args: argparse.Namespace, workdir: Path, hub_cpus: set[int] | None
         flush=True,
     )
 
-    async with hub_process(config, data, log_path, hub_cpus) as hub:
+    async with hub_server(workdir, hub_cpus, config, data) as hub:
+        log_path = hub.log_path
         pid = hub.proc.pid
         consoles = [
-            await Console.open(hub.ws_url, tokens["operator"]) for _ in range(args.consoles)
+            await Console.open(hub.site_url, tokens["operator"]) for _ in range(args.consoles)
         ]
         await asyncio.sleep(2.0)
         result.rss_idle_kib = rss_kib(pid)
-        sites: list[Session] = []
+        sites: list[Site] = []
         try:
             t0 = time.perf_counter()
             sites, took, errors = await open_sites(
-                hub.ws_url, [tokens[site_user(c)] for c in codes], args.ramp, args.in_flight
+                hub.site_url, [tokens[site_user(c)] for c in codes], args.ramp, args.in_flight
             )
             result.connect_s = time.perf_counter() - t0
             result.connect_p99_s = percentile(took, 99)

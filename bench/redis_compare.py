@@ -77,23 +77,20 @@ from common import (
     split_cores,
 )
 from fault_latency import (
-    CONFERENCE,
     Bench,
     Console,
-    Server,
     Site,
     StepResult,
-    _controlroom_exe,
-    _spawn,
-    _stop,
-    _wait_http_ok,
     connect_all,
     run_step,
     uvloop,
 )
+from fault_servers import Server, wait_http_ok
+from wsclient import CONFERENCE
 
 sys.path.insert(0, str(ROOT))
-
+from bench.servers import _spawn as spawn_pinned  # noqa: E402 - pins, raises the fd limit
+from bench.servers import controlroom_exe, stop  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 
 CONFIGS = {"sqlite": (1, False), "redis": (1, True), "redis x2": (2, True)}  # name: hubs, redis
@@ -122,19 +119,19 @@ async def hub_instance(
     """``controlroom serve`` on the demo conference, on SQLite or on ``redis_url``."""
     port = free_port()
     log_path = workdir / f"{name}-{port}.log"
-    cmd = [_controlroom_exe(), "serve", "--config", str(workdir / "config")]
+    cmd = [controlroom_exe(), "serve", "--config", str(workdir / "config")]
     cmd += ["--data", str(workdir / f"{name}-data-{port}"), "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--log-level", "warning"]
     if redis_url:
         cmd += ["--redis", redis_url]
-    proc = _spawn(cmd, log_path, cpus)
+    proc = spawn_pinned(cmd, log_path, cpus)
     ws = f"ws://127.0.0.1:{port}/ws"
     server = Server(name, proc, f"http://127.0.0.1:{port}", ws, ws, True, log_path)
     try:
-        await _wait_http_ok(server, "/healthz")
+        await wait_http_ok(server, "/healthz")
         yield server
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 async def redis_counts(url: str) -> tuple[int, int, int]:
@@ -242,7 +239,7 @@ async def run_config(
                 )
             )
         )
-        shared, origin = Bench(), {}
+        shared, origin = Bench(), dict[int, int]()
         sites: list[Site] = []
         consoles: list[Console] = []
         home: dict[int, int] = {}  # id(console) -> its instance

@@ -31,7 +31,7 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 try:  # the hub runs on uvloop (uvicorn's default when installed); so does the baseline
     import uvloop
 except ImportError:  # pragma: no cover - uvloop is a dependency of uvicorn[standard]
-    uvloop = None
+    uvloop = None  # type: ignore[assignment]
 
 
 NAMES = {"speak.request": "speak.requested", "fault.report": "fault.reported"}
@@ -75,7 +75,7 @@ class Relay:
                         "type": "event",
                         "seq": self.seq,
                         "at": int(time.time() * 1000),
-                        "name": NAMES.get(frame.get("name"), "fault.reported"),
+                        "name": NAMES.get(str(frame.get("name")), "fault.reported"),
                         "actor": None,
                         "data": frame.get("args", {}),
                     }

@@ -11,7 +11,7 @@ import asyncio
 import gc
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -374,7 +374,7 @@ def _metric(metrics: str, name: str) -> float:
     return total
 
 
-SCENARIOS: dict[str, Callable[[Spec, Params], Awaitable[dict[str, Any]]]] = {
+SCENARIOS: dict[str, Callable[[Spec, Params], Coroutine[Any, Any, dict[str, Any]]]] = {
     "steady": steady,
     "ramp": ramp,
     "storm": storm,

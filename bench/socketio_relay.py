@@ -70,7 +70,7 @@ def build(heartbeat_s: float) -> Any:
                 "type": "event",
                 "seq": seq,
                 "at": int(time.time() * 1000),
-                "name": NAMES.get(data.get("name"), "fault.reported"),
+                "name": NAMES.get(str(data.get("name")), "fault.reported"),
                 "actor": None,
                 "data": data.get("args", {}),
             }

@@ -155,7 +155,14 @@ async def build_log(data_dir: Path, args: argparse.Namespace) -> BuildStats:
         await asyncio.gather(
             *(
                 _worker(
-                    hub, w, *sites[w % len(sites)], args.events, args.fault_every, stats, deadline
+                    hub,
+                    w,
+                    sites[w % len(sites)][0],
+                    sites[w % len(sites)][1],
+                    args.events,
+                    args.fault_every,
+                    stats,
+                    deadline,
                 )
                 for w in range(args.workers)
             )

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from controlroom.config import ConferenceConfig
@@ -27,6 +27,7 @@ from controlroom.domain import (
     initial_state,
     parse_command,
 )
+from controlroom.domain.commands import LinkState
 from controlroom.store.chain import GENESIS, Record, link_hash
 from controlroom.store.sqlite import SqliteEventLog, canonical_json
 
@@ -80,7 +81,12 @@ class Script:
     ) -> None:
         """A link change as the link monitor would record it."""
         command = LinkChange(
-            site=site, to=to, reason="test", rtt_ms=rtt, loss_pct=loss, jitter_ms=None
+            site=site,
+            to=cast(LinkState, to),
+            reason="test",
+            rtt_ms=rtt,
+            loss_pct=loss,
+            jitter_ms=None,
         )
         self._chain(SYSTEM, decide(self.state, command, SYSTEM, at), at)
 

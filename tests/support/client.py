@@ -15,6 +15,7 @@ from typing import Any
 
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from tests.support.timing import timeout
 
@@ -55,7 +56,10 @@ class Client:
     ) -> Client:
         """Open a session and (by default) say hello and wait until synced."""
         ws = await connect(
-            ws_url, subprotocols=[f"controlroom.v1.{codec}"], compression=None, **kwargs
+            ws_url,
+            subprotocols=[Subprotocol(f"controlroom.v1.{codec}")],
+            compression=None,
+            **kwargs,
         )
         client = cls(ws, codec)
         if hello:
