@@ -20,8 +20,10 @@ Three ways an append can end:
   ``internal`` (retry), and the speculative state is rebuilt from the durable one.
 
 With a shared log, a tail task reads what other instances append and applies it
-the same way. A lock keeps the tail and the committer from applying the same
-record twice.
+the same way. With nothing of ours in flight the speculative state takes the same
+records; otherwise it is marked stale and the committer decides every waiting
+command again (refusals included) before anything is written or answered. A lock
+keeps the tail and the committer from applying the same record twice.
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ class CommitLog:
 
     def _init_commit_log(self) -> None:
         self._log_lock = asyncio.Lock()
+        # Set when the tail applied another instance's records under decisions of ours
+        # not yet durable: the speculative state lacks them until the committer redoes.
+        self._stale = False
         self._local_seqs: deque[int] = deque(maxlen=10_000)
         self.listeners: list[Callable[[Event], None]] = []
 
@@ -115,8 +120,9 @@ class CommitLog:
         records = [r for p in batch for r in p.records]
         answers = [a for p in batch for a in p.answers]
         async with self._log_lock:
-            if records and records[0].event.seq != self.durable_seq + 1:
-                # The tail applied another instance's events meanwhile: decide again.
+            if self._stale or (records and records[0].event.seq != self.durable_seq + 1):
+                # The tail applied another instance's events meanwhile: decide again
+                # (refusals too: they write no event but were decided without them).
                 self._redo(batch)
                 return False
             try:
@@ -169,7 +175,7 @@ class CommitLog:
             fresh = await self.store.read(self.id, self.durable_seq, limit=1000)
             if not fresh:
                 return applied
-            idle = not self._pending and self._assigned_seq == self.durable_seq
+            idle = not self._stale and not self._pending and self._assigned_seq == self.durable_seq
             for rec in fresh:
                 self._apply_durable(rec)
             if follow:
@@ -185,13 +191,14 @@ class CommitLog:
             self._assigned_seq = self.durable_seq
             self._head_hash = self._durable_hash
         else:
-            # Built without these records. A refusal writes no event, so the committer
-            # would never notice: decide what waits again on the caught-up state (a
-            # batch the committer already took sees the seq gap and is redone too).
-            self._redo([])
+            # Built without these records: every decision not yet durable is redone by
+            # the committer before it is written or answered (one state copy for all).
+            self._stale = True
+            self._wake.set()
         self._changed.set()
 
     def _reset_speculation(self) -> None:
+        self._stale = False
         self.state = state_from_dict(state_to_dict(self.durable))
         self._assigned_seq = self.durable_seq
         self._head_hash = self._durable_hash
