@@ -150,7 +150,7 @@ class Runtime:
             await asyncio.sleep(every_s)
             if self.sessions is not None:
                 try:
-                    self.sessions.revalidate()
+                    await self.sessions.revalidate()
                 except Exception:  # noqa: BLE001 - a sweep never stops the hub
                     log.exception("session sweep failed")
 

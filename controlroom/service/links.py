@@ -52,6 +52,10 @@ STATE_NAMES = {v: k for k, v in STATE_CODES.items()}
 HEALTH_VALUES = ("ok", "fail", "unknown")
 NUMERIC_STATS = ("rtt_ms", "jitter_ms", "loss_pct", "bitrate_kbps")
 LOSS_WINDOW = 50
+#: A site's own console gets a change of state (or flapping, or sessions) within the
+#: second, and fresh figures at most this often: at 1,000 sites, one frame per site
+#: per second was as many writes as the heartbeat's pings, all in one burst.
+SITE_FIGURES_EVERY_MS = 5000
 
 
 class SampleRing:
@@ -122,6 +126,16 @@ class SiteLink:
     #: What another hub instance holding this site's sessions last said (shared log).
     remote: dict[str, Any] | None = None
     remote_at: int = 0
+    #: What the site's own sessions were last sent, and when.
+    sent_to_site: tuple[Any, ...] | None = None
+    sent_to_site_at: int = 0
+
+    def shown_key(self) -> tuple[Any, ...]:
+        """What of the entry must reach the site's own console at once (not the figures)."""
+        if self.sessions == 0 and self.remote is not None:
+            r = self.remote
+            return (r.get("state"), r.get("flapping"), r.get("sessions"))
+        return (self.health.state, self.health.flapping, self.sessions)
 
     def frame(self) -> dict[str, Any]:
         """This site's entry in a ``links`` frame."""
@@ -149,6 +163,8 @@ class LinkMonitor:
         self.capacity = capacity
         now = clock_ms()
         self.sites: dict[str, SiteLink] = {}
+        #: Sites whose own sessions have not been sent their latest entry (ordered set).
+        self._site_pending: dict[str, None] = {}
         for code, site in hub.durable.sites.items():
             state = site.link.get("state", "unknown")
             health = LinkHealth(state=state, flapping=bool(site.link.get("flapping")))
@@ -366,17 +382,35 @@ class LinkMonitor:
             if mine:
                 asyncio.ensure_future(self.bridge.publish({"at": now, "sites": mine}))
         changed = [s for s in self.sites.values() if s.dirty]
-        if not changed:
-            return
+        entries: dict[str, dict[str, Any]] = {}
+        if changed:
+            entries = {s.code: s.frame() for s in changed}
+            frame = {"type": "links", "at": now, "sites": entries}
+            self.hub.fanout.publish(frame, [ALL, ASSISTANT])
+            for s in changed:
+                s.dirty = False
+                self._site_pending[s.code] = None
+        self._flush_to_sites(now, entries)
+
+    def _flush_to_sites(self, now: int, entries: dict[str, dict[str, Any]]) -> None:
+        """Each site's own entry to its sessions: changes of state at once, figures less often.
+
+        Figures go out to at most a fifth of the sites per flush, oldest first, so that
+        the sites do not all fall due in the same second.
+        """
         fanout = self.hub.fanout
-        everything = {s.code: s.frame() for s in changed}
-        fanout.publish({"type": "links", "at": now, "sites": everything}, [ALL, ASSISTANT])
-        for s in changed:
-            s.dirty = False
-            fanout.publish(
-                {"type": "links", "at": now, "sites": {s.code: everything[s.code]}},
-                [f"site:{s.code}"],
-            )
+        budget = math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
+        for code in list(self._site_pending):
+            s = self.sites[code]
+            key = s.shown_key()
+            if key == s.sent_to_site:
+                if budget <= 0 or now - s.sent_to_site_at < SITE_FIGURES_EVERY_MS:
+                    continue  # only the figures moved, and they went out lately
+                budget -= 1
+            del self._site_pending[code]
+            s.sent_to_site, s.sent_to_site_at = key, now
+            entry = entries.get(code) or s.frame()
+            fanout.publish({"type": "links", "at": now, "sites": {code: entry}}, [f"site:{code}"])
 
     def history(self, code: str, since_ms: int) -> list[dict[str, Any]]:
         """The stored samples of one site since ``since_ms``."""

@@ -10,6 +10,8 @@ nothing is shown twice across a reconnect.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 import logging
 import time
@@ -29,6 +31,9 @@ log = logging.getLogger("controlroom.sessions")
 
 #: Beyond this many events behind, a resuming session gets a snapshot instead.
 MAX_REPLAY = 10_000
+VERIFIED_TOKENS_MAX = 50_000
+
+_fingerprint = functools.lru_cache(maxsize=4096)(password_fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,10 @@ class Authenticator:
         self.signer = signer
         self.accounts = accounts
         self.now_s = now_s
+        #: Tokens whose signature was verified, with their claims: the periodic
+        #: re-check of a thousand sessions then costs no HMAC or JSON decode each.
+        #: Expiry, revocation and password changes are still checked on every use.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def login(self, username: str, password: str) -> tuple[str, Principal] | None:
         """Check a password; return a new token and its principal, or None."""
@@ -72,13 +81,24 @@ class Authenticator:
             return None
         conference, _, signed = token.partition("~")
         store = self.accounts.get(conference)
-        claims = self.signer.claims(signed, self.now_s())
-        if store is None or claims is None:
+        if store is None:
+            return None
+        now = self.now_s()
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self.signer.claims(signed, now)
+            if claims is None:
+                return None
+            if len(self._verified) >= VERIFIED_TOKENS_MAX:
+                self._verified.clear()
+            self._verified[token] = claims
+        elif now - claims["iat"] > self.signer.ttl_s:
+            del self._verified[token]
             return None
         account = store.get(str(claims.get("u")))
         if account is None or account.revoked:
             return None
-        if claims.get("pv") != password_fingerprint(account.password_hash):
+        if claims.get("pv") != _fingerprint(account.password_hash):
             return None
         return self._principal(conference, account)
 
@@ -221,9 +241,21 @@ class Sessions:
         conn.request_close(CLOSE_UNAUTHENTICATED, "revoked")
         return False
 
-    def revalidate(self) -> int:
-        """Close every session whose account was revoked (run periodically); how many."""
-        return sum(not self._still_valid(conn) for conn in list(self.connections))
+    async def revalidate(self, chunk: int = 50) -> int:
+        """Close every session whose account was revoked (run periodically); how many.
+
+        In chunks, yielding between them: a check costs tens of microseconds, and a
+        thousand of them at once held every other session up for 40 ms.
+        """
+        closed = 0
+        everyone = list(self.connections)
+        for start in range(0, len(everyone), chunk):
+            if start:
+                await asyncio.sleep(0)
+            for conn in everyone[start : start + chunk]:
+                if conn in self.connections and not self._still_valid(conn):
+                    closed += 1
+        return closed
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         """Frames other than hello, cmd and pong: handed to the link and media parts."""
