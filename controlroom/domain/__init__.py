@@ -50,7 +50,7 @@ from .model import (
     SiteInfo,
     Thresholds,
 )
-from .state import ConferenceState, initial_state, state_from_dict, state_to_dict
+from .state import ConferenceState, clone_state, initial_state, state_from_dict, state_to_dict
 from .system_commands import (
     AutoCampaign,
     CallSite,
@@ -119,6 +119,7 @@ __all__ = [
     "initial_state",
     "next_deadline",
     "parse_command",
+    "clone_state",
     "state_from_dict",
     "state_to_dict",
     "view",

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from controlroom.domain import ConferenceState, Event, apply, state_from_dict, state_to_dict
+from controlroom.domain import ConferenceState, Event, apply, clone_state, state_to_dict
 from controlroom.service.audience import event_keys
 from controlroom.service.errors import Unavailable
 from controlroom.store.base import Answer, EventLog, SeqConflict, Snapshot
@@ -199,7 +199,7 @@ class CommitLog:
 
     def _reset_speculation(self) -> None:
         self._stale = False
-        self.state = state_from_dict(state_to_dict(self.durable))
+        self.state = clone_state(self.durable)
         self._assigned_seq = self.durable_seq
         self._head_hash = self._durable_hash
 

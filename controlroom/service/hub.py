@@ -43,12 +43,12 @@ from controlroom.domain import (
     NewEvent,
     Tick,
     apply,
+    clone_state,
     decide,
     initial_state,
     next_deadline,
     parse_command,
     state_from_dict,
-    state_to_dict,
 )
 from controlroom.domain.errors import InvalidArgs
 from controlroom.service.committer import CommitLog, _Pending
@@ -155,7 +155,7 @@ class ConferenceHub(CommitLog):
             if head_seq < seq:
                 raise RuntimeError(f"log head {head_seq} is behind the replay at {seq}")
         self.durable = durable
-        self.state = state_from_dict(state_to_dict(durable))
+        self.state = clone_state(durable)
         self.durable_seq = self._assigned_seq = seq
         self._head_hash = self._durable_hash = head_hash
         self.ready = True

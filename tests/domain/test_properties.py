@@ -20,6 +20,7 @@ from controlroom.domain import (
     SetPhase,
     Tick,
     apply,
+    clone_state,
     decide,
     next_deadline,
     parse_command,
@@ -153,7 +154,11 @@ def run_and_check(steps: Steps, max_on_floor: int) -> None:
     state = make_state(max_on_floor=max_on_floor, escalate_after_s=30, speaking_default_s=60)
     log: list[Event] = []
     now = T0
-    for (name, args, actor), dt in steps:
+    half = len(steps) // 2
+    clone, cloned_at, cloned_as = None, 0, {}
+    for i, ((name, args, actor), dt) in enumerate(steps):
+        if i == half:
+            clone, cloned_at, cloned_as = clone_state(state), len(log), state_to_dict(state)
         now += dt
         before = state_to_dict(state)
         try:
@@ -176,6 +181,14 @@ def run_and_check(steps: Steps, max_on_floor: int) -> None:
     for event in log:
         apply(replayed, event)
     assert replayed == state
+    if clone is not None:
+        # The clone shares nothing apply changes, either way round.
+        assert state_to_dict(clone) == cloned_as
+        final = state_to_dict(state)
+        for event in log[cloned_at:]:
+            apply(clone, event)
+        assert clone == state and state_to_dict(state) == final
+    assert clone_state(state) == state
     assert state_from_dict(state_to_dict(state)) == state
     assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
     for viewer in ACTORS:
