@@ -23,7 +23,7 @@ from common import DEMO_CONFIG, ROOT, free_port
 
 sys.path.insert(0, str(ROOT))
 from bench.servers import _spawn as spawn_pinned  # noqa: E402 - pins, raises the fd limit
-from bench.servers import controlroom_exe, stop  # noqa: E402
+from bench.servers import controlroom_exe, log_tail, stop  # noqa: E402
 
 START_TIMEOUT_S = 60.0
 
@@ -42,11 +42,7 @@ class Server:
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's output (for error messages)."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
 
 async def wait_http_ok(server: Server, path: str) -> None:

@@ -158,11 +158,16 @@ class Server:
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's output (for error messages)."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` of a process's log file ("" when it cannot be read)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def _spawn(cmd: list[str], log_path: Path, cpus: set[int] | None) -> subprocess.Popen[bytes]:
