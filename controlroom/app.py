@@ -23,10 +23,11 @@ from starlette.routing import BaseRoute, Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from controlroom.auth.accounts import AccountStore
+from controlroom.auth.accounts import AccountStore, check_account_sites
 from controlroom.auth.tokens import TokenSigner, load_secret
-from controlroom.config import ConferenceConfig, load_conference
+from controlroom.config import ConferenceConfig, ConfigError, load_conference
 from controlroom.http_api import HttpApi
+from controlroom.resources import web_dir
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import HubMetrics
@@ -41,7 +42,6 @@ from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
 
 log = logging.getLogger("controlroom")
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SUBPROTOCOL_JSON = "controlroom.v1.json"
 SUBPROTOCOL_MSGPACK = "controlroom.v1.msgpack"
 MAX_FRAME_BYTES = 65536
@@ -207,8 +207,16 @@ def build_runtime(options: Options) -> Runtime:
     configs = [load_conference(d) for d in options.config_dirs]
     ids = [c.conference.id for c in configs]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"two conference directories share an id: {ids}")
-    return Runtime(options, configs)
+        raise ConfigError(
+            configs[0].directory / "conference.toml",
+            f"two conference directories share the id {ids[0]!r}",
+            column="id",
+            label="key",
+        )
+    runtime = Runtime(options, configs)
+    for config in configs:
+        check_account_sites(runtime.accounts[config.conference.id], (s.code for s in config.sites))
+    return runtime
 
 
 def create_app(runtime: Runtime) -> Starlette:
@@ -227,15 +235,19 @@ def create_app(runtime: Runtime) -> Starlette:
             await runtime.stop()
 
     routes: list[BaseRoute] = [*HttpApi(runtime).routes(), WebSocketRoute("/ws", websocket)]
-    if WEB_DIR.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web"))
+    routes.append(Mount("/", StaticFiles(directory=web_dir(), html=True), name="web"))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app
 
 
-def server_config(app: Starlette, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
-    """uvicorn settings the edge depends on: prompt close, frame limit, no compression."""
+def server_config(
+    app: Starlette, host: str, port: int, *, lifespan: str = "on", **kwargs: Any
+) -> uvicorn.Config:
+    """uvicorn settings the edge depends on: prompt close, frame limit, no compression.
+
+    ``lifespan="off"`` when the caller starts and stops the runtime itself (the CLI).
+    """
     return uvicorn.Config(
         app,
         host=host,
@@ -245,6 +257,6 @@ def server_config(app: Starlette, host: str, port: int, **kwargs: Any) -> uvicor
         ws_per_message_deflate=False,
         ws_ping_interval=None,
         ws_ping_timeout=None,
-        lifespan="on",
+        lifespan=lifespan,
         **kwargs,
     )

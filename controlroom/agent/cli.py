@@ -20,19 +20,36 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from controlroom.agent.session import AgentError, HubSession, http_json, login
+from controlroom.agent.session import (
+    AgentError,
+    HubSession,
+    HubUnreachable,
+    describe_network_error,
+    http_json,
+    login,
+)
 from controlroom.agent.testcall import CAPS, CallAnswerer, describe
 from controlroom.agent.view import SiteView, render
+from controlroom.cli.errors import add_command
 from media.answerer import AnswerOptions
 
 
 def add_parser(sub: Any) -> None:
     """Register ``agent`` and its subcommands on the main parser."""
-    agent = sub.add_parser("agent", help="the site agent: keep a session, or send one command")
+    agent = add_command(
+        sub,
+        "agent",
+        "the site agent: keep a session, or send one command",
+        "Keep a site's session with the hub (link, faults, floor, test calls), or send\n"
+        "one command and exit: 0 for an ack, 1 for a refusal, 3 when the hub cannot be\n"
+        "reached. The session itself waits for the hub and reconnects for ever.",
+    )
     agent.add_argument("--server", default="http://127.0.0.1:8000", help="hub URL")
     agent.add_argument("--username", required=True, help="site account, e.g. site-hue")
     agent.add_argument(
-        "--password-file", help="file holding the password (else $CONTROLROOM_PASSWORD or a prompt)"
+        "--password-file",
+        metavar="FILE",
+        help="file holding the password (else $CONTROLROOM_PASSWORD or a prompt)",
     )
     agent.add_argument("--no-testcalls", action="store_true", help="do not answer test calls")
     agent.add_argument("--camera", help="camera for test calls, e.g. /dev/video0 (else a pattern)")
@@ -40,28 +57,33 @@ def add_parser(sub: Any) -> None:
     agent.add_argument("--microphone", help="microphone for test calls, e.g. default (else a tone)")
     agent.add_argument("--microphone-format", default="alsa", help="ffmpeg format of --microphone")
     agent.add_argument("--silent", action="store_true", help="answer test calls with silence")
-    actions = agent.add_subparsers(dest="action")
-    fault = actions.add_parser("report-fault", help="report a technical fault")
+    actions = agent.add_subparsers(dest="action", metavar="ACTION")
+    fault = add_command(actions, "report-fault", "report a technical fault")
     fault.add_argument(
         "--category",
         required=True,
         choices=["audio", "video", "network", "equipment", "power", "other"],
+        help="what is failing",
     )
-    fault.add_argument("--severity", default="major", choices=["critical", "major", "minor"])
-    fault.add_argument("description")
-    speak = actions.add_parser("request-speak", help="register a speaker")
-    speak.add_argument("--speaker", required=True)
-    speak.add_argument("--title", required=True)
-    speak.add_argument("--topic", default="Phát biểu")
-    speak.add_argument("--kind", default="speech", choices=["speech", "comment", "question"])
-    status = actions.add_parser("status", help="report the site's audio and video")
-    status.add_argument("--audio", required=True, choices=["ok", "fail", "unknown"])
-    status.add_argument("--video", required=True, choices=["ok", "fail", "unknown"])
-    status.add_argument("--note", default="")
-    checkin = actions.add_parser("checkin", help="check the site in")
-    checkin.add_argument("--technician", required=True)
-    checkin.add_argument("--phone", required=True)
-    checkin.add_argument("--delegates", type=int, default=None)
+    fault.add_argument(
+        "--severity", default="major", choices=["critical", "major", "minor"], help="how bad"
+    )
+    fault.add_argument("description", help="what the technician sees, in a sentence")
+    speak = add_command(actions, "request-speak", "register a speaker")
+    speak.add_argument("--speaker", required=True, help="the speaker's full name")
+    speak.add_argument("--title", required=True, help="the speaker's title or position")
+    speak.add_argument("--topic", default="Phát biểu", help="what the speech is about")
+    speak.add_argument(
+        "--kind", default="speech", choices=["speech", "comment", "question"], help="what kind"
+    )
+    status = add_command(actions, "status", "report the site's audio and video")
+    status.add_argument("--audio", required=True, choices=["ok", "fail", "unknown"], help="sound")
+    status.add_argument("--video", required=True, choices=["ok", "fail", "unknown"], help="picture")
+    status.add_argument("--note", default="", help="a remark for the operators")
+    checkin = add_command(actions, "checkin", "check the site in")
+    checkin.add_argument("--technician", required=True, help="the technician on duty")
+    checkin.add_argument("--phone", required=True, help="the technician's phone number")
+    checkin.add_argument("--delegates", type=int, default=None, help="delegates present")
     agent.set_defaults(func=run_agent)
 
 
@@ -108,7 +130,9 @@ async def _send_once(args: argparse.Namespace, password: str) -> int:
     try:
         status, answer = await asyncio.to_thread(http_json, url, body, account["token"])
     except OSError as exc:
-        raise AgentError(f"cannot reach {args.server}: {exc}") from None
+        raise HubUnreachable(
+            f"could not reach {args.server}: {describe_network_error(exc)}"
+        ) from None
     if status == 200 and answer.get("type") == "ack":
         result = json.dumps(answer.get("result") or {}, ensure_ascii=False)
         print(f"ok: {name} recorded as event {answer.get('seq')} {result}")
@@ -138,6 +162,15 @@ async def _keep_session(args: argparse.Namespace, password: str) -> int:
     if not args.no_testcalls:
         CallAnswerer(session, _answer_options(args))
         session.listeners.append(lambda f: _print_line(describe(f)))
+    last_unreachable = ""
+
+    def unreachable(reason: str) -> None:
+        nonlocal last_unreachable
+        if reason != last_unreachable:  # once per reason, not once per retry
+            last_unreachable = reason
+            _print_line(f"{reason}; retrying")
+
+    session.on_unreachable = unreachable
     print(f"connecting to {args.server} as {args.username} (Ctrl-C to stop)", flush=True)
     await session.run()
     return 0
@@ -160,11 +193,11 @@ def _print_line(line: str | None) -> None:
 
 def run_agent(args: argparse.Namespace) -> int:
     """Entry point of ``controlroom agent``."""
-    password = _password(args)
     try:
+        password = _password(args)
         if args.action:
             return asyncio.run(_send_once(args, password))
         return asyncio.run(_keep_session(args, password))
     except AgentError as exc:
         print(f"controlroom agent: error: {exc}", file=sys.stderr)
-        return 2
+        return 3 if isinstance(exc, HubUnreachable) else 2

@@ -39,6 +39,18 @@ class AgentError(Exception):
     """A failure the user must act on (wrong password, revoked account, bad URL)."""
 
 
+class HubUnreachable(AgentError):
+    """The hub did not answer (not started yet, network down, a proxy without its hub)."""
+
+
+def describe_network_error(exc: BaseException) -> str:
+    """``Connection refused`` rather than ``<urlopen error [Errno 111] Connection refused>``."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, BaseException):
+        return getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+    return str(reason)
+
+
 def http_json(
     url: str, body: dict[str, Any] | None = None, token: str | None = None
 ) -> tuple[int, Any]:
@@ -76,8 +88,10 @@ async def login(server: str, username: str, password: str) -> dict[str, Any]:
             server.rstrip("/") + "/api/login",
             {"username": username, "password": password},
         )
-    except OSError as exc:
-        raise AgentError(f"cannot reach {server}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise HubUnreachable(f"could not reach {server}: {describe_network_error(exc)}") from None
+    if status >= 500 or not isinstance(answer, dict):
+        raise HubUnreachable(f"could not reach {server}: it answered HTTP {status}")
     if status != 200:
         raise AgentError(f"login refused for {username}: {answer.get('message', status)}")
     return dict(answer)
@@ -107,6 +121,8 @@ class HubSession:
         self.pong_delay = pong_delay
         #: What this client can do, sent in hello (an extension: ``["rtc"]`` answers test calls).
         self.caps = caps
+        #: Called with a sentence each time the hub cannot be reached (the session retries).
+        self.on_unreachable: Callable[[str], None] | None = None
         #: More frame callbacks, called after ``on_frame`` (the test-call answerer is one).
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.account: dict[str, Any] = {}
@@ -183,6 +199,10 @@ class HubSession:
                     self.account = await login(self.server, self.username, self.password)
                 await self._session(offline)
                 attempt = 0
+            except HubUnreachable as exc:
+                # A site agent is often started before the hub (a boot script): keep trying.
+                if self.on_unreachable is not None:
+                    self.on_unreachable(str(exc))
             except AgentError:
                 raise
             except (OSError, ConnectionClosed, TimeoutError) as exc:

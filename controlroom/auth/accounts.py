@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+
 from controlroom.config.errors import ConfigError
 from controlroom.domain.model import ROLES
 
@@ -65,6 +67,12 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
+def _hash_all(passwords: list[str]) -> list[str]:
+    """Hash many passwords on a few threads (scrypt releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(hash_password, passwords))
+
+
 def verify_password(password: str, stored: str) -> bool:
     """True when ``password`` matches the ``stored`` hash; False (never an error) if malformed."""
     try:
@@ -94,38 +102,58 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def _toml_string(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch in "\b\t\n\f\r":
-            out.append({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out) + '"'
+HEADER = "controlroom accounts: passwords are scrypt hashes, never plain text."
 
 
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
+def _entry(account: Account) -> dict[str, Any]:
+    entry: dict[str, Any] = {"role": account.role}
+    if account.site is not None:
+        entry["site"] = account.site
+    if account.name:
+        entry["name"] = account.name
+    entry["password"] = account.password_hash
+    entry["revoked"] = account.revoked
+    return entry
+
+
+def render_accounts(accounts: Iterable[Account], previous: str = "") -> str:
+    """The ``accounts.toml`` text for ``accounts``, keeping what a person wrote in ``previous``.
+
+    Comments, blank lines and the order of the organiser's file survive; tables of
+    accounts that changed are updated in place, new ones are appended, and tables of
+    accounts no longer in ``accounts`` are removed.
+    """
+    doc = tomlkit.parse(previous) if previous.strip() else tomlkit.document()
+    if not previous.strip():
+        doc.add(tomlkit.comment(HEADER))
+        doc.add(tomlkit.nl())
+    if "accounts" not in doc:
+        doc.add("accounts", tomlkit.table(is_super_table=True))
+    table = doc["accounts"]
+    assert isinstance(table, dict)
+    wanted = {account.username: account for account in accounts}
+    for username in [u for u in table if u not in wanted]:
+        del table[username]
+    for username, account in wanted.items():
+        entry = _entry(account)
+        current = table.get(username)
+        if current is None:
+            fresh = tomlkit.table()
+            for key, value in entry.items():
+                fresh.add(key, value)
+            table.add(username, fresh)
+            continue
+        for key in [k for k in current if k not in entry]:
+            del current[key]
+        for key, value in entry.items():
+            if current.get(key) != value:
+                current[key] = value
+    return tomlkit.dumps(doc)
 
 
 def dump_accounts(accounts: Iterable[Account]) -> str:
-    """The ``accounts.toml`` text for ``accounts`` (a tiny writer for this one shape)."""
-    lines = ["# controlroom accounts: passwords are scrypt hashes, never plain text.", ""]
-    for account in accounts:
-        lines.append(f"[accounts.{_toml_key(account.username)}]")
-        lines.append(f"role = {_toml_string(account.role)}")
-        if account.site is not None:
-            lines.append(f"site = {_toml_string(account.site)}")
-        if account.name:
-            lines.append(f"name = {_toml_string(account.name)}")
-        lines.append(f"password = {_toml_string(account.password_hash)}")
-        lines.append(f"revoked = {'true' if account.revoked else 'false'}")
-        lines.append("")
-    return "\n".join(lines)
+    """The ``accounts.toml`` text for ``accounts`` alone (a new file)."""
+    return render_accounts(accounts)
 
 
 def _check(username: str, role: str, site: str | None) -> None:
@@ -269,7 +297,8 @@ class AccountStore:
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(dump_accounts(accounts.values()))
+                previous = self._raw.decode("utf-8-sig") if self._raw else ""
+                handle.write(render_accounts(accounts.values(), previous))
                 handle.flush()
                 os.fsync(handle.fileno())
             try:
@@ -304,6 +333,33 @@ class AccountStore:
             self._save({**self._accounts, username: account})
         return account
 
+    def add_many(self, accounts: Iterable[tuple[str, str, str | None, str, str]]) -> list[Account]:
+        """Create several accounts ``(username, role, site, password, name)`` in one write.
+
+        All or none: a duplicate or a bad entry raises ValueError before anything is written.
+        """
+        entries = list(accounts)
+        seen: set[str] = set()
+        for username, role, site, password, _name in entries:
+            _check(username, role, site)
+            if not password:
+                raise ValueError(f"the password of {username!r} is empty")
+            if username in seen:
+                raise ValueError(f"account {username!r} appears twice")
+            seen.add(username)
+        hashes = _hash_all([password for _u, _r, _s, password, _n in entries])
+        with self._lock:
+            self._reload()
+            taken = sorted(seen & self._accounts.keys())
+            if taken:
+                raise ValueError(f"account {taken[0]!r} already exists")
+            created = [
+                Account(username, role, site, digest, False, name)
+                for (username, role, site, _p, name), digest in zip(entries, hashes, strict=True)
+            ]
+            self._save({**self._accounts, **{a.username: a for a in created}})
+        return created
+
     def _update(self, username: str, **changes: Any) -> None:
         with self._lock:
             self._reload()
@@ -321,3 +377,16 @@ class AccountStore:
     def revoke(self, username: str) -> None:
         """Revoke ``username``: it can no longer log in (KeyError when unknown)."""
         self._update(username, revoked=True)
+
+
+def check_account_sites(store: AccountStore, site_codes: Iterable[str]) -> None:
+    """ConfigError naming the first site account whose site is not one of ``site_codes``."""
+    known = set(site_codes)
+    for account in store.all():
+        if account.site is not None and account.site not in known:
+            raise ConfigError(
+                store.path,
+                f"site {account.site!r} is not in the conference's sites",
+                column=f"accounts.{account.username}.site",
+                label="key",
+            )

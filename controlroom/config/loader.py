@@ -11,10 +11,12 @@ from .agenda import load_agenda
 from .conference import load_conference_file
 from .errors import ConfigError
 from .sites import load_sites
+from .text import table_file
 
 CONFERENCE_FILE = "conference.toml"
-SITES_FILE = "sites.csv"
-AGENDA_FILE = "agenda.csv"
+#: The sites and the run-script: ``sites.csv`` or ``sites.xlsx``, ``agenda.csv`` or ``.xlsx``.
+SITES_STEM = "sites"
+AGENDA_STEM = "agenda"
 ACCOUNTS_FILE = "accounts.toml"
 
 
@@ -41,7 +43,7 @@ class ConferenceConfig:
 
 
 def load_conference(directory: str | Path) -> ConferenceConfig:
-    """Load ``conference.toml``, ``sites.csv`` and ``agenda.csv`` from ``directory``.
+    """Load ``conference.toml``, ``sites.csv`` and ``agenda.csv`` (or ``.xlsx``) from ``directory``.
 
     Raises ConfigError for a missing directory or file, bad TOML, or any wrong row.
     ``accounts.toml`` is not read here (see :class:`controlroom.auth.accounts.AccountStore`).
@@ -50,8 +52,8 @@ def load_conference(directory: str | Path) -> ConferenceConfig:
     if not directory.is_dir():
         raise ConfigError(directory, "conference directory not found")
     info = load_conference_file(directory / CONFERENCE_FILE)
-    sites = load_sites(directory / SITES_FILE)
-    agenda = load_agenda(directory / AGENDA_FILE, day=info.day, tz=info.tz, sites=sites)
+    sites = load_sites(table_file(directory, SITES_STEM))
+    agenda = load_agenda(table_file(directory, AGENDA_STEM), day=info.day, tz=info.tz, sites=sites)
     return ConferenceConfig(
         directory=directory,
         conference=info.conference,

@@ -26,7 +26,7 @@ async def agent(url, *args, password="demo"):
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "controlroom.cli",
+        "controlroom",
         "agent",
         "--server",
         url,
@@ -158,7 +158,7 @@ async def test_agent_terminal_shows_link_faults_and_floor(fast):
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "controlroom.cli",
+        "controlroom",
         "agent",
         "--server",
         fast.url,

@@ -11,7 +11,7 @@ from tests.conftest import DEMO
 
 def run(*args, stdin=None, timeout=60):
     return subprocess.run(
-        [sys.executable, "-m", "controlroom.cli", *args],
+        [sys.executable, "-m", "controlroom", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -104,7 +104,7 @@ def test_demo_passwords_on_a_public_address_are_warned_about(tmp_path):
         [
             sys.executable,
             "-m",
-            "controlroom.cli",
+            "controlroom",
             "serve",
             "--config",
             str(DEMO),

@@ -78,7 +78,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_command(tmp_path):
             )
             await again.close()
         audit = subprocess.run(
-            [sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(data)],
+            [sys.executable, "-m", "controlroom", "audit", "verify", "--data", str(data)],
             capture_output=True,
             text=True,
         )

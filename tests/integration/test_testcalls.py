@@ -6,20 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from controlroom.agent.session import HubSession
 from controlroom.agent.testcall import CAPS, CallAnswerer
+from controlroom.config import load_conference
 from controlroom.service.testcalls import TestCallSettings
 from media.answerer import AnswerOptions
 from media.caller import CallOptions
@@ -233,14 +231,23 @@ async def test_call_running_at_restart_fails_as_interrupted(tmp_path):
 
 
 async def test_test_at_starts_a_campaign_by_itself_once(tmp_path):
-    """A conference whose test_at is now starts its campaign at start-up, and not again."""
-    conf = tmp_path / "conf"
-    shutil.copytree(DEMO, conf)
-    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m-%dT%H:%M")
-    text = (conf / "conference.toml").read_text(encoding="utf-8")
-    lines = [f'test_at = "{now}"' if ln.startswith("test_at") else ln for ln in text.splitlines()]
-    (conf / "conference.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    async with running_hub(conf, tmp_path / "data", heartbeat_s=30, testcall=settings()) as hub:
+    """A conference whose test_at is now starts its campaign at start-up, and not again.
+
+    The hub's clock is passed in, starting at the demo's own test_at (the real date
+    and hour play no part), and runs on at the real pace.
+    """
+    conf = DEMO
+    test_at = load_conference(conf).conference.test_at
+    assert test_at is not None
+    base = time.monotonic()
+
+    def clock() -> int:
+        return test_at + int((time.monotonic() - base) * 1000)
+
+    def run(data: Path) -> Any:
+        return running_hub(conf, data, heartbeat_s=30, testcall=settings(), clock_ms=clock)
+
+    async with run(tmp_path / "data") as hub:
         op = await operator(hub)
         await op.wait_for(
             lambda f: (
@@ -250,7 +257,7 @@ async def test_test_at_starts_a_campaign_by_itself_once(tmp_path):
             ),
             30,
         )
-    async with running_hub(conf, tmp_path / "data", heartbeat_s=30, testcall=settings()) as hub:
+    async with run(tmp_path / "data") as hub:
         runner = hub.runtime.testcalls["demo"]
         assert not runner._tasks, "a second start schedules no campaign"
     starts = [r for r in await hub.hub.events_after(0) if r.event.name == "campaign.started"]
@@ -290,7 +297,7 @@ async def test_agent_process_answers_over_the_real_websocket(tc_hub):
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "controlroom.cli",
+        "controlroom",
         "agent",
         "--server",
         tc_hub.url,

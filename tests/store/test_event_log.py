@@ -96,7 +96,7 @@ async def test_audit_cli_detects_tampering_in_the_file(tmp_path):
     log = SqliteEventLog(tmp_path / "events.db")
     await log.open()
     await log.append("demo", 0, chain("demo", 1, GENESIS, 10), [])
-    cmd = [sys.executable, "-m", "controlroom.cli", "audit", "verify", "--data", str(tmp_path)]
+    cmd = [sys.executable, "-m", "controlroom", "audit", "verify", "--data", str(tmp_path)]
     clean = subprocess.run(cmd, capture_output=True, text=True)
     assert clean.returncode == 0 and "OK, 10 events" in clean.stdout
     await log.close()

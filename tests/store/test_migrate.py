@@ -37,7 +37,7 @@ async def test_migrate_copies_chain_answers_and_state(tmp_path):
         cmd = [
             sys.executable,
             "-m",
-            "controlroom.cli",
+            "controlroom",
             "migrate",
             "--from",
             f"sqlite:{tmp_path / 'data'}",

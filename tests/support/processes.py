@@ -32,7 +32,7 @@ async def start_hub_process(data: Path, port: int, *extra: str) -> subprocess.Po
         [
             sys.executable,
             "-m",
-            "controlroom.cli",
+            "controlroom",
             "serve",
             "--config",
             str(DEMO),

@@ -1,0 +1,134 @@
+"""``controlroom audit``, ``migrate``, ``report`` and ``bench``: the log after the fact."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from controlroom.cli.errors import CliError, Unreachable, add_command
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Verify the hash chain of every conference in a data directory."""
+    from controlroom.store.audit import verify_data_dir
+
+    db = Path(args.data) / "events.db"
+    if not db.exists():
+        raise CliError(f"no event log at {db}")
+    results = verify_data_dir(Path(args.data), args.conference)
+    bad = 0
+    for conference, result in results.items():
+        if result.ok:
+            print(
+                f"{conference}: OK, {result.count} events,"
+                f" seq {result.first_seq}..{result.last_seq}"
+            )
+        else:
+            bad += 1
+            print(f"{conference}: BROKEN at seq {result.broken_seq}: {result.reason}")
+    return 1 if bad else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the conference report (HTML, JSON, CSV) from the event log alone."""
+    from controlroom.report.offline import write_report
+
+    return write_report(
+        Path(args.config), Path(args.data), Path(args.out), args.lang, args.conference
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy a SQLite data directory's log into Redis Streams."""
+    from redis.exceptions import RedisError
+
+    from controlroom.store.migrate import MigrationError, migrate_sqlite
+    from controlroom.store.redis_streams import RedisEventLog
+
+    source = args.source.removeprefix("sqlite:")
+    if not args.to.startswith(("redis://", "rediss://", "unix://")):
+        raise CliError("--to must be a redis:// (or unix://) URL")
+    if not (Path(source) / "events.db").exists():
+        raise CliError(f"no event log at {Path(source) / 'events.db'}")
+
+    async def run() -> int:
+        target = RedisEventLog(args.to)
+        try:
+            await target.open()
+            done = await migrate_sqlite(Path(source), target, args.conference)
+        except MigrationError as exc:
+            raise CliError(str(exc)) from None
+        except (RedisError, OSError) as exc:
+            raise Unreachable(f"could not reach Redis at {args.to}: {exc}") from None
+        finally:
+            await target.close()
+        bad = 0
+        for m in done:
+            check = m.verification
+            state = "chain OK" if check.ok else f"chain BROKEN at {check.broken_seq}"
+            copied = f"{m.events} events, {m.answers} answers, snapshot {m.snapshot_seq}"
+            print(f"{m.conference}: {copied}; {state}")
+            bad += not m.verification.ok
+        return 1 if bad else 0
+
+    return asyncio.run(run())
+
+
+def cmd_bench(bench_args: list[str]) -> int:
+    """``controlroom bench [...]``: ``python -m bench [...]`` from the source tree."""
+    from controlroom.resources import source_checkout
+
+    root = source_checkout()
+    if root is None:
+        raise CliError("the benchmarks live in the source tree (bench/); run them from a checkout")
+    return subprocess.call([sys.executable, "-m", "bench", *bench_args], cwd=root)
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``audit``, ``migrate``, ``report`` and ``bench``."""
+    audit = add_command(sub, "audit", "check the event log")
+    actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    verify = add_command(
+        actions,
+        "verify",
+        "verify the hash chain",
+        "Verify the hash chain of each conference in a data directory; name the first\n"
+        "broken link. Exit status 0 when every chain verifies, 1 when one does not.",
+    )
+    verify.add_argument("--data", required=True, metavar="DIR", help="data directory")
+    verify.add_argument("--conference", default=None, help="only this conference (default: all)")
+    audit.set_defaults(func=cmd_audit)
+
+    migrate = add_command(sub, "migrate", "copy a SQLite log into Redis Streams")
+    migrate.add_argument(
+        "--from", dest="source", required=True, metavar="sqlite:DIR", help="data directory"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+    migrate.add_argument("--conference", default=None, help="only this conference (default: all)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    report = add_command(
+        sub,
+        "report",
+        "write the report from the event log (offline)",
+        "Write report.html, report.json and csv/*.csv from a data directory, read-only.\n"
+        "Exit status 0 when the log verifies, 1 when it does not (the report says so too).",
+    )
+    report.add_argument("--config", required=True, metavar="DIR", help="conference directory")
+    report.add_argument("--data", required=True, metavar="DIR", help="data directory (read-only)")
+    report.add_argument("--out", required=True, metavar="DIR", help="directory for the files")
+    report.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the report")
+    report.add_argument("--conference", default=None, help="default: the config's id")
+    report.set_defaults(func=cmd_report)
+
+    bench = add_command(
+        sub,
+        "bench",
+        "run the benchmarks from a source checkout (python -m bench; --quick, --help)",
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="options of python -m bench")
+    bench.set_defaults(func=lambda args: cmd_bench(args.bench_args))
