@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit handler
+        return status
     except (CliError, ConfigError) as exc:
         print(f"controlroom: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_status", 2)

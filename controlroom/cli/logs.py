@@ -46,6 +46,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """Copy a SQLite data directory's log into Redis Streams."""
     from redis.exceptions import RedisError
 
+    from controlroom.store.base import StoreUnavailable
     from controlroom.store.migrate import MigrationError, migrate_sqlite
     from controlroom.store.redis_streams import RedisEventLog
 
@@ -62,6 +63,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             done = await migrate_sqlite(Path(source), target, args.conference)
         except MigrationError as exc:
             raise CliError(str(exc)) from None
+        except StoreUnavailable as exc:
+            raise Unreachable(str(exc)) from None
         except (RedisError, OSError) as exc:
             raise Unreachable(f"could not reach Redis at {args.to}: {exc}") from None
         finally:

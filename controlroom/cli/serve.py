@@ -124,9 +124,15 @@ def _loop_factory() -> Any:
 async def _start_runtime(runtime: Any) -> None:
     from redis.exceptions import RedisError
 
+    from controlroom.store.base import StoreUnavailable
+
     url = runtime.options.redis_url
     try:
         await runtime.start()
+    except StoreUnavailable as exc:
+        with contextlib.suppress(Exception):
+            await runtime.stop()
+        raise Unreachable(str(exc)) from None
     except (RedisError, OSError) as exc:
         with contextlib.suppress(Exception):
             await runtime.stop()
@@ -143,19 +149,20 @@ async def _serve(
     simulate: Any,
     banner: str,
 ) -> None:
-    """Run uvicorn; for the demo, also the simulated sites once the hub is up."""
+    """Run uvicorn; for the demo (``simulate`` not None), open it and start its sites."""
     await _start_runtime(runtime)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     sim: asyncio.Task[None] | None = None
     try:
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
+        if server.started and simulate is not None:
+            await _demo_opening(runtime)
         if server.started and banner:
             print(banner, flush=True)
         if simulate and server.started:
             from controlroom.agent.simulator import simulate as run_sites
 
-            await _demo_opening(runtime)
             host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
             sim = asyncio.create_task(run_sites(f"http://{host}:{args.port}", simulate))
         await serving

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 import sys
 
 import pytest
@@ -205,6 +206,38 @@ async def test_agent_terminal_shows_link_faults_and_floor(fast):
             asst, "g", "speak.grant", {"request_id": added["result"]["request_id"]}
         )
         await expect("floor: Phan Văn Khải")
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def test_agent_started_before_the_hub_waits_for_it(tmp_path):
+    """A site agent started first says the hub cannot be reached yet, then connects."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "controlroom", "agent", "--server", f"http://127.0.0.1:{port}",
+        "--username", "site-hue", "--no-testcalls",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CONTROLROOM_PASSWORD": "demo"},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+
+        async def line_with(text: str) -> str:
+            async with asyncio.timeout(timeout(20)):
+                while True:
+                    line = (await proc.stdout.readline()).decode()
+                    assert line, "the agent exited"
+                    if text in line:
+                        return line
+
+        waiting = await line_with("could not reach")
+        assert "Connection refused; retrying" in waiting and "urlopen" not in waiting
+        async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.3, port=port) as hub:
+            op = await Client.connect(hub.ws_url, await hub.login("operator"))
+            await op.event("link.changed", seconds=20, site="HUE", to="online")
     finally:
         proc.terminate()
         await proc.wait()

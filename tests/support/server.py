@@ -39,9 +39,14 @@ class RunningHub:
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    config_dir: Path, data_dir: Path, *, also_on: tuple[str, ...] = (), **options: Any
+    config_dir: Path,
+    data_dir: Path,
+    *,
+    also_on: tuple[str, ...] = (),
+    port: int = 0,
+    **options: Any,
 ) -> AsyncIterator[RunningHub]:
-    """Start a hub on an ephemeral port; stop it (and wait for it) afterwards.
+    """Start a hub on an ephemeral port (or ``port``); stop it (and wait for it) afterwards.
 
     ``also_on``: other local addresses to listen on as well, with the same port (the
     URLs stay on 127.0.0.1).
@@ -50,7 +55,7 @@ async def running_hub(
     app = create_app(runtime)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     socks = [sock]
     for host in also_on:
