@@ -53,6 +53,35 @@ class CallOptions:
     tone_dbfs: float | None = -20.0
 
 
+MAX_ICE_SERVERS = 8
+_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def checked_ice_servers(value: Any) -> list[dict[str, Any]]:
+    """ICE servers from an untrusted peer or file, or ValueError saying what is wrong.
+
+    Each entry is ``{"urls": URL or [URL, ...], "username"?: str, "credential"?: str}``
+    with stun:/turn: URLs; at most :data:`MAX_ICE_SERVERS` entries.
+    """
+    if not isinstance(value, list) or len(value) > MAX_ICE_SERVERS:
+        raise ValueError(f"ice_servers must be a list of at most {MAX_ICE_SERVERS} servers")
+    servers = []
+    for entry in value:
+        if not isinstance(entry, dict) or not set(entry) <= {"urls", "username", "credential"}:
+            raise ValueError("an ICE server is {urls, username?, credential?}")
+        urls = entry.get("urls")
+        listed = urls if isinstance(urls, list) else [urls]
+        if not listed or not all(
+            isinstance(u, str) and u.startswith(_ICE_SCHEMES) and len(u) <= 512 for u in listed
+        ):
+            raise ValueError("an ICE server's urls are stun:, stuns:, turn: or turns: URLs")
+        for key in ("username", "credential"):
+            if key in entry and not (isinstance(entry[key], str) and len(entry[key]) <= 512):
+                raise ValueError(f"an ICE server's {key} is a string")
+        servers.append(dict(entry))
+    return servers
+
+
 def rtc_configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
     """An ``RTCConfiguration`` from ``[{"urls": ..., "username": ..., "credential": ...}]``."""
     servers = [

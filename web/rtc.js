@@ -38,7 +38,8 @@ export class TestCallAnswerer {
 
   async answer(frame) {
     this.close(frame.call);
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    // The hub sends its TURN server (ice_servers) when it has one: a site behind NAT needs it.
+    const pc = new RTCPeerConnection({ iceServers: Array.isArray(frame.ice_servers) ? frame.ice_servers : [] });
     const media = await deviceMedia() || generatedMedia(this.siteCode);
     const call = { pc, stop: media.stop, timer: null };
     this.calls.set(frame.call, call);

@@ -19,10 +19,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from controlroom.agent.session import HubSession
 from media.answerer import AnswerOptions, TestAnswerer
+from media.caller import checked_ice_servers
 
 log = logging.getLogger("controlroom.agent.testcall")
 
@@ -47,6 +49,8 @@ class CallAnswerer:
         self.options_for = options_for or (lambda offer: self.options)
         self.calls: dict[str, asyncio.Task[None]] = {}
         self.answered = 0
+        #: What the last call was answered with (the ICE servers the hub sent, for one).
+        self.last_options: AnswerOptions | None = None
         self._ended: dict[str, asyncio.Event] = {}
         session.listeners.append(self.on_frame)
 
@@ -71,6 +75,13 @@ class CallAnswerer:
         if options is None:
             await self.session.send({"type": "rtc.end", "call": call, "reason": "declined"})
             return
+        if "ice_servers" in offer:  # the hub's TURN server, so a site behind NAT reaches it
+            try:
+                options = replace(options, ice_servers=checked_ice_servers(offer["ice_servers"]))
+            except ValueError as exc:
+                await self.session.send({"type": "rtc.end", "call": call, "reason": str(exc)})
+                return
+        self.last_options = options
         answerer = TestAnswerer(options)
         try:
             sdp = await answerer.answer(offer["sdp"])

@@ -47,7 +47,7 @@ from controlroom.domain import (
 )
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.sessions import Sessions
-from media.caller import CallOptions, TestCaller
+from media.caller import CallOptions, TestCaller, checked_ice_servers
 from media.grading import Reason, Thresholds, grade
 from signaling.connection import Connection
 from signaling.errors import SignalError
@@ -77,7 +77,10 @@ class TestCallSettings:
         settings = cls()
         raw = os.environ.get("CONTROLROOM_ICE_SERVERS")
         if raw:
-            settings.call.ice_servers = list(json.loads(raw))
+            try:
+                settings.call.ice_servers = checked_ice_servers(json.loads(raw))
+            except ValueError as exc:  # JSONDecodeError is a ValueError too
+                raise ValueError(f"CONTROLROOM_ICE_SERVERS: {exc}") from None
         return settings
 
 
@@ -295,6 +298,8 @@ class TestCallRunner:
             "sdp": offer,
             "duration_s": s.call.duration_s,
         }
+        if s.call.ice_servers:  # the site needs the same TURN server to reach the hub
+            frame["ice_servers"] = s.call.ice_servers
         if not conn.send(frame):
             return (
                 "fail",
