@@ -14,8 +14,8 @@ import logging
 import os
 import sys
 import traceback
-from importlib.metadata import PackageNotFoundError, version
 
+from controlroom import package_version
 from controlroom.cli import accounts, check, logs, serve
 from controlroom.cli.errors import CliError, HelpFormatter, Unreachable
 from controlroom.config import ConfigError
@@ -32,14 +32,6 @@ and serve your own conference directory:
   controlroom serve --config DIR --data DATA
 
 'controlroom COMMAND --help' explains each command."""
-
-
-def package_version() -> str:
-    """The installed version of controlroom."""
-    try:
-        return version("controlroom")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
+from controlroom import package_version
 from controlroom.config import ConferenceConfig
 from controlroom.domain import (
     SYSTEM,
@@ -65,8 +66,13 @@ TIMER_COALESCE_S = 0.05
 
 
 def config_fingerprint(config: ConferenceConfig) -> str:
-    """A digest of everything the initial state is built from (snapshots are keyed by it)."""
+    """A digest of everything the initial state is built from (snapshots are keyed by it).
+
+    The code's version is part of it: after an upgrade the state is rebuilt from the
+    events once, never read from a snapshot whose shape an older version wrote.
+    """
     body = {
+        "version": package_version(),
         "conference": asdict(config.conference),
         "settings": asdict(config.settings),
         "sites": [asdict(s) for s in config.sites],
