@@ -112,7 +112,10 @@ def mint_tokens(data_dir: Path, usernames: list[str], password_hash: str) -> dic
 
     signer = TokenSigner(load_secret(data_dir))
     now = int(time.time())
-    return {name: f"{CONFERENCE}~{signer.issue(name, password_hash, now)}" for name in usernames}
+    return {
+        name: f"{CONFERENCE}~{signer.issue(name, password_hash, now, CONFERENCE)}"
+        for name in usernames
+    }
 
 
 @dataclass

@@ -11,32 +11,39 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from controlroom.auth.accounts import AccountStore, check_account_sites
+from controlroom.auth.throttle import ThrottleSettings
 from controlroom.auth.tokens import TokenSigner, load_secret
 from controlroom.config import ConferenceConfig, ConfigError, load_conference
 from controlroom.http_api import HttpApi
 from controlroom.resources import web_dir
+from controlroom.security_headers import SecurityHeaders
+from controlroom.service.checkpoints import Checkpointer
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
-from controlroom.service.metrics import HubMetrics
+from controlroom.service.metrics import HubMetrics, RefusalLog
 from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog
+from controlroom.store.checkpoints import load_private_key
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
+from signaling.http_guard import HttpLimits, guarded_h11
 from signaling.redis_bridge import RedisBridge
 from signaling.uvicorn_protocol import PromptCloseWebSocketProtocol
 
@@ -65,6 +72,18 @@ class Options:
     #: ``redis://host:port/db`` or ``unix:///path``: the shared Redis Streams log instead of SQLite.
     redis_url: str | None = None
     testcall: TestCallSettings | None = None
+    #: Failed logins allowed per account name and per address (None: the defaults).
+    login_throttle: ThrottleSettings | None = None
+    #: What a client may hold before a request reaches the application.
+    http_limits: HttpLimits = field(default_factory=HttpLimits)
+    #: Refused commands stored per account: past this, ``rate_limited`` and not stored.
+    refusal_rate: float = 5.0
+    refusal_burst: float = 20.0
+    #: Ed25519 key (kept apart from the data) that signs checkpoints of the chain head.
+    checkpoint_key: Path | None = None
+    checkpoint_every_s: float = 60.0
+    #: A file outside the data directory that gets a copy of every checkpoint.
+    checkpoint_witness: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,7 +96,12 @@ class Runtime:
         self.store = make_store(options)
         self.hubs: dict[str, ConferenceHub] = {
             c.conference.id: ConferenceHub(
-                c, self.store, options.clock_ms, snapshot_every=options.snapshot_every
+                c,
+                self.store,
+                options.clock_ms,
+                snapshot_every=options.snapshot_every,
+                refusal_rate=options.refusal_rate,
+                refusal_burst=options.refusal_burst,
             )
             for c in configs
         }
@@ -104,9 +128,24 @@ class Runtime:
         self.sessions: Sessions | None = None
         self.links: dict[str, LinkMonitor] = {}
         self.testcalls: dict[str, TestCallRunner] = {}
+        self.checkpointers: list[Checkpointer] = []
+        #: Loaded before anything starts, so a wrong key path stops the hub at once.
+        self.checkpoint_key = (
+            load_private_key(options.checkpoint_key) if options.checkpoint_key else None
+        )
         self._sweeper: asyncio.Task[None] | None = None
         self.metrics = HubMetrics(self.hubs, self._connections, self._link_states)
         self.metrics.attach()
+        self._refusal_log = RefusalLog()
+        for hub in self.hubs.values():
+            hub.on_refusal = lambda account, code: self.refused("command", code, account, "")
+
+    def refused(self, kind: str, code: str, account: str, address: str) -> None:
+        """Count a refusal in /metrics and log it (who, from where, why), rate-limited."""
+        self.metrics.refused(kind, code)
+        line = self._refusal_log.line(kind, code, account, address, time.monotonic())
+        if line is not None:
+            log.info("%s", line)
 
     def _connections(self) -> Any:
         return self.sessions.connections if self.sessions is not None else ()
@@ -126,6 +165,9 @@ class Runtime:
         secret = await shared() if shared is not None else load_secret(self.options.data_dir)
         self.auth = Authenticator(TokenSigner(secret), self.accounts)
         self.sessions = Sessions(self.hubs, self.auth, self.heartbeat_s)
+        self.sessions.on_refused = lambda conn, kind, code: self.refused(
+            kind, code, _account_of(conn), conn.peer
+        )
         for hub in self.hubs.values():
             await hub.start()
             monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
@@ -135,6 +177,15 @@ class Runtime:
                 monitor.bridge = RedisBridge(self.options.redis_url, channel, monitor.remote)
                 await monitor.bridge.start()
             monitor.start()
+            if self.checkpoint_key is not None and not getattr(self.store, "shared", False):
+                signer = Checkpointer(
+                    hub,
+                    self.checkpoint_key,
+                    self.options.checkpoint_every_s,
+                    self.options.checkpoint_witness,
+                )
+                signer.start()
+                self.checkpointers.append(signer)
         self._wire_links(self.sessions)
         self.testcalls = await wire_testcalls(self.hubs, self.sessions, self.options.testcall)
         self._count_evictions(self.sessions)
@@ -186,9 +237,16 @@ class Runtime:
                 await monitor.bridge.stop()
         for runner in self.testcalls.values():
             await runner.stop()
+        for signer in self.checkpointers:
+            await signer.stop()  # the last checkpoint: a clean stop ends signed
         for hub in self.hubs.values():
             await hub.stop()
         await self.store.close()
+
+
+def _account_of(conn: Connection) -> str:
+    principal = conn.principal
+    return str(principal.actor.account) if principal is not None else ""
 
 
 def make_store(options: Options) -> EventLog:
@@ -236,22 +294,34 @@ def create_app(runtime: Runtime) -> Starlette:
 
     routes: list[BaseRoute] = [*HttpApi(runtime).routes(), WebSocketRoute("/ws", websocket)]
     routes.append(Mount("/", StaticFiles(directory=web_dir(), html=True), name="web"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.runtime = runtime
     return app
 
 
 def server_config(
-    app: Starlette, host: str, port: int, *, lifespan: str = "on", **kwargs: Any
+    app: Starlette,
+    host: str,
+    port: int,
+    *,
+    lifespan: Literal["auto", "on", "off"] = "on",
+    **kwargs: Any,
 ) -> uvicorn.Config:
     """uvicorn settings the edge depends on: prompt close, frame limit, no compression.
 
     ``lifespan="off"`` when the caller starts and stops the runtime itself (the CLI).
     """
+    runtime = getattr(app.state, "runtime", None)
+    limits = runtime.options.http_limits if runtime is not None else HttpLimits()
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        # h11 bounds a request head (16 KiB); the guard adds a header deadline and a
+        # cap of connections per address (signaling/http_guard.py).
+        http=guarded_h11(limits),
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=5,
         ws=PromptCloseWebSocketProtocol,
         ws_max_size=MAX_FRAME_BYTES,
         ws_per_message_deflate=False,

@@ -9,14 +9,26 @@ cell gets a leading apostrophe, which spreadsheets show as plain text. A number
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def safe_cell(value: object) -> object:
-    """``value`` as it may go into a CSV cell; only text that could be a formula changes."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        if not _NUMBER.fullmatch(value):
+    """``value`` as it may go into a CSV cell; only text that could be a formula changes.
+
+    Leading spaces do not hide a formula (some spreadsheets skip them).
+    """
+    if isinstance(value, str):
+        bare = value.lstrip(" ")
+        if (value.startswith(_FORMULA_START) or bare.startswith(_FORMULA_START)) and not (
+            _NUMBER.fullmatch(bare)
+        ):
             return "'" + value
     return value
+
+
+def safe_row(cells: Iterable[object]) -> list[object]:
+    """A row of :func:`safe_cell` cells, for ``csv.writer.writerow``."""
+    return [safe_cell(cell) for cell in cells]

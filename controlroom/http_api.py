@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
 from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from controlroom.service.sessions import Principal
+from controlroom.service.sessions import AmbiguousLogin, Principal
 from signaling.errors import error_frame
+from signaling.ratelimit import KeyedBuckets
+from signaling.values import unsafe_path
 
 if TYPE_CHECKING:
     from controlroom.app import Runtime
@@ -33,11 +38,71 @@ if TYPE_CHECKING:
 Handler = Callable[[Request, Principal, ConferenceHub], Awaitable[Response]]
 STAFF = frozenset({"admin", "operator", "chair"})
 MAX_BODY_BYTES = 65536
+MAX_LOGIN_BYTES = 4096
+#: A request body must arrive within this long once its head has (a slow sender is 408).
+BODY_TIMEOUT_S = 10.0
+RETRY_AFTER_S = 10
+
+log = logging.getLogger("controlroom.http")
 
 
-def error(code: str, message: str, status: int, field: str | None = None) -> JSONResponse:
-    """An ``error`` frame as an HTTP response."""
-    return JSONResponse(error_frame(code, message, field=field), status_code=status)
+def error(
+    code: str, message: str, status: int, field: str | None = None, **extra: Any
+) -> JSONResponse:
+    """An ``error`` frame as an HTTP response (``extra`` fields added to it)."""
+    return JSONResponse({**error_frame(code, message, field=field), **extra}, status_code=status)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+class BadBody(Exception):
+    """A request body refused before it reaches a handler; carries the response."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request's JSON object, read within ``limit`` bytes and ``BODY_TIMEOUT_S``.
+
+    Refusals (raised as :class:`BadBody`): 413 over the limit (by Content-Length or
+    as it streams), 408 too slow, 400 not a JSON object (deep nesting included), 422
+    a number that is not finite or text that is not valid Unicode, with its field.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadBody(error("too_large", f"body over {limit} bytes", 413))
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BadBody(error("too_large", f"body over {limit} bytes", 413))
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BadBody(error("bad_frame", "the body came too slowly", 408)) from None
+    try:
+        body = json.loads(b"".join(chunks))
+    except (ValueError, RecursionError):
+        raise BadBody(error("bad_frame", "the body must be JSON", 400)) from None
+    if not isinstance(body, dict):
+        raise BadBody(error("bad_frame", "the body must be a JSON object", 400))
+    path = unsafe_path(body)
+    if path is not None:
+        raise BadBody(
+            error(
+                "invalid_args",
+                "a number that is not finite or out of range, or text that is not valid Unicode",
+                422,
+                path or None,
+            )
+        )
+    return body
 
 
 class HttpApi:
@@ -49,13 +114,20 @@ class HttpApi:
         # in-process clients (the demo's simulated sites log in through blocking
         # HTTP calls in that pool) could leave no thread to answer them.
         self._password_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+        self.throttle = LoginThrottle(runtime.options.login_throttle)
+        options = runtime.options
+        #: HTTP commands per account, as a WebSocket session's own bucket limits them.
+        self.command_buckets = KeyedBuckets(options.command_rate, options.command_burst)
 
     def principal_of(self, request: Request) -> Principal | None:
-        """The principal of the request's bearer token, if valid."""
+        """The principal of the request's bearer token, if valid (never raises)."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or self.runtime.auth is None:
             return None
-        return self.runtime.auth.principal(token.strip())
+        token = token.strip()
+        if not token.isascii() or len(token) > 2048:
+            return None
+        return self.runtime.auth.principal(token)
 
     def conference_route(
         self, handler: Handler, roles: frozenset[str] | None = None, purpose: str = ""
@@ -82,24 +154,48 @@ class HttpApi:
 
     # -- open routes ---------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
-        """``POST /api/login {username, password}`` → a token."""
+        """``POST /api/login {username, password, conference?}`` → a token.
+
+        Failed attempts are throttled per name and per address (429 with
+        Retry-After); one account name in several conferences needs ``conference``
+        (409 lists them).
+        """
         try:
-            body = await request.json()
-        except ValueError:
-            return error("bad_frame", "the body must be JSON", 400)
-        if not isinstance(body, dict):
-            return error("bad_frame", "the body must be a JSON object", 400)
+            body = await read_json_object(request, MAX_LOGIN_BYTES)
+        except BadBody as refused:
+            return refused.response
         username, password = body.get("username"), body.get("password")
-        if not isinstance(username, str) or not username:
+        conference = body.get("conference")
+        if not isinstance(username, str) or not username or len(username) > 64:
             return error("invalid_args", "username is required", 422, "username")
-        if not isinstance(password, str):
+        if not isinstance(password, str) or len(password) > 1024:
             return error("invalid_args", "password is required", 422, "password")
+        if conference is not None and not isinstance(conference, str):
+            return error("invalid_args", "conference must be a conference id", 422, "conference")
         auth = self.runtime.auth
         assert auth is not None
+        address = _address(request)
+        now = time.monotonic()
+        if not self.throttle.may_try(username, address, now):
+            self.runtime.refused("login", "rate_limited", username, address)
+            response = error("rate_limited", "too many failed logins; wait and try again", 429)
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
         # scrypt is slow on purpose: verify off the event loop (hashlib releases the GIL).
         loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._password_pool, auth.login, username, password)
+        try:
+            found = await loop.run_in_executor(
+                self._password_pool, auth.login, username, password, conference
+            )
+        except AmbiguousLogin as several:
+            choices = [
+                {"id": cid, "title": self.runtime.hubs[cid].durable.conference.title}
+                for cid in several.conferences
+            ]
+            return error("conflict", str(several), 409, "conference", conferences=choices)
         if found is None:
+            self.throttle.failed(username, address, time.monotonic())
+            self.runtime.refused("login", "unauthenticated", username, address)
             return error("unauthenticated", "wrong username or password", 401)
         token, principal = found
         actor = principal.actor
@@ -159,15 +255,13 @@ class HttpApi:
         self, request: Request, principal: Principal, hub: ConferenceHub
     ) -> Response:
         """``POST {id, name, args}``: the ack or error, as over the WebSocket."""
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            return error("too_large", f"body over {MAX_BODY_BYTES} bytes", 413)
         try:
-            body = json.loads(raw)
-        except ValueError:
-            return error("bad_frame", "the body must be JSON", 400)
-        if not isinstance(body, dict):
-            return error("bad_frame", "the body must be a JSON object", 400)
+            body = await read_json_object(request)
+        except BadBody as refused:
+            return refused.response
+        if not self.command_buckets.allow(principal.actor.account, time.monotonic()):
+            self.runtime.refused("http", "rate_limited", principal.actor.account, _address(request))
+            return error("rate_limited", "too many commands; slow down", 429)
         command_id = body.get("id")
         if (
             not isinstance(command_id, str | int)
@@ -179,6 +273,9 @@ class HttpApi:
             return error("invalid_args", "command id longer than 128 characters", 422, "id")
         args = body.get("args", {})
         answer = await hub.execute(principal.actor, command_id, body.get("name"), args)
+        if answer.get("type") == "error":
+            code = str(answer.get("code"))
+            self.runtime.refused("http", code, principal.actor.account, _address(request))
         return JSONResponse(answer, status_code=http_status(answer))
 
     async def link_history(

@@ -25,9 +25,10 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from signaling.codecs import Codec, negotiate
+from signaling.codecs import Codec, UnencodableFrame, negotiate
 from signaling.errors import (
     CLOSE_FORBIDDEN_ORIGIN,
+    CLOSE_INTERNAL,
     CLOSE_SLOW_CONSUMER,
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
@@ -124,8 +125,22 @@ class Connection:
         return f"<Connection {self.id} {self.peer} {self.principal!r}>"
 
     def send(self, frame: dict[str, Any]) -> bool:
-        """Encode and queue a frame for this session only (not held back by catch-up)."""
-        ok = self.outbox.put(self.codec.encode(frame), live=False)
+        """Encode and queue a frame for this session only (not held back by catch-up).
+
+        A frame the codec refuses (NaN, a lone surrogate: a bug upstream) is replaced
+        by an ``internal`` error frame, so the session lives and the client is told.
+        """
+        try:
+            payload = self.codec.encode(frame)
+        except UnencodableFrame as exc:
+            log.error("session %s: %s frame not sent: %s", self.id, frame.get("type"), exc)
+            try:
+                payload = self.codec.encode(
+                    error_frame("internal", "internal error", id=frame.get("id"))
+                )
+            except UnencodableFrame:
+                payload = self.codec.encode(error_frame("internal", "internal error"))
+        ok = self.outbox.put(payload, live=False)
         if not ok:
             self.evict()
         return ok
@@ -212,7 +227,7 @@ async def _receive(conn: Connection) -> dict[str, Any] | None:
         try:
             return conn.codec.decode(payload)
         except SignalError as exc:
-            conn.send(error_frame(exc.code, exc.message))
+            conn.send(error_frame(exc.code, exc.message, id=exc.id, field=exc.field))
 
 
 async def _await_hello(conn: Connection) -> dict[str, Any] | None:
@@ -298,8 +313,13 @@ async def _write(conn: Connection) -> None:
                     await send({"type": "websocket.send", "bytes": payload})
                 else:
                     await send({"type": "websocket.send", "text": payload})
-    except Exception:  # noqa: BLE001 - the peer went away mid-write
+    except (OSError, WebSocketDisconnect, RuntimeError):  # the peer went away mid-write
         pass
+    except Exception:  # noqa: BLE001 - never a writer that dies and leaves the socket open
+        log.exception("session %s: writer failed", conn.id)
+        conn.outbox.close()
+        conn.request_close(CLOSE_INTERNAL, "internal error")
+        return
     if conn.outbox.overflowed:
         await conn.close(CLOSE_SLOW_CONSUMER, "too slow: resume to catch up")
 

@@ -13,6 +13,7 @@ from typing import Any
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
 CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN_ORIGIN = 4003
 CLOSE_SLOW_CONSUMER = 4008
@@ -27,12 +28,15 @@ class SignalError(Exception):
         message: str,
         field: str | None = None,
         close_code: int | None = None,
+        id: Any = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
         self.close_code = close_code
+        #: The command id the refusal answers, when the frame had a valid one.
+        self.id = id
 
 
 def error_frame(

@@ -10,11 +10,14 @@ receiver's outbox. A receiver whose outbox overflows is reported through
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from signaling.codecs import Codec
+from signaling.codecs import Codec, UnencodableFrame
 from signaling.outbox import Outbox, Payload
+
+log = logging.getLogger("signaling")
 
 
 class Subscriber(Protocol):
@@ -75,7 +78,13 @@ class Fanout:
             codec = sub.codec
             payload = encoded.get(id(codec))
             if payload is None:
-                payload = codec.encode(message)
+                try:
+                    payload = codec.encode(message)
+                except UnencodableFrame:
+                    log.exception(
+                        "a %s message cannot be encoded; not delivered", message.get("type")
+                    )
+                    return count
                 encoded[id(codec)] = payload
                 self.encodings += 1
             if sub.outbox.put(payload):

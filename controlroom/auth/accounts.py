@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -65,6 +66,12 @@ def hash_password(password: str) -> str:
         password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=_HASH_BYTES
     )
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of no one's password, to check against when the name is no account."""
+    return hash_password(secrets.token_hex(16))
 
 
 def _hash_all(passwords: list[str]) -> list[str]:
@@ -130,7 +137,7 @@ def render_accounts(accounts: Iterable[Account], previous: str = "") -> str:
     if "accounts" not in doc:
         doc.add("accounts", tomlkit.table(is_super_table=True))
     table = doc["accounts"]
-    assert isinstance(table, dict)
+    assert isinstance(table, tomlkit.items.Table)
     wanted = {account.username: account for account in accounts}
     for username in [u for u in table if u not in wanted]:
         del table[username]

@@ -1,6 +1,6 @@
 """Bearer tokens: signed, self-contained, revocable through the account file.
 
-A token is ``base64url(json{u, iat, pv}) "." base64url(hmac_sha256)``, signed with a
+A token is ``base64url(json{u, c, iat, pv}) "." base64url(hmac_sha256)``, signed with a
 secret kept in the data directory (created 0600 on first start, so tokens survive a
 restart). ``pv`` is a fingerprint of the account's password hash: changing the
 password invalidates every token issued before; revoking the account refuses them
@@ -57,15 +57,26 @@ class TokenSigner:
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
 
-    def issue(self, username: str, password_hash: str, now_s: int) -> str:
-        """A token for ``username`` valid for ``ttl_s`` from ``now_s``."""
-        claims = {"u": username, "iat": now_s, "pv": password_fingerprint(password_hash)}
+    def issue(self, username: str, password_hash: str, now_s: int, conference: str) -> str:
+        """A token for ``username`` of ``conference``, valid for ``ttl_s`` from ``now_s``.
+
+        The conference is a signed claim (``c``): a token cannot be carried over to
+        another conference served with the same secret.
+        """
+        claims = {
+            "u": username,
+            "c": conference,
+            "iat": now_s,
+            "pv": password_fingerprint(password_hash),
+        }
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
     def claims(self, token: Any, now_s: int) -> dict[str, Any] | None:
         """The claims of a well-signed, unexpired token; None otherwise."""
-        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 1024:
+        if not isinstance(token, str) or len(token) > 1024 or not token.isascii():
+            return None  # hmac.compare_digest refuses non-ASCII text: not a token of ours
+        if token.count(".") != 1:
             return None
         body, sig = token.split(".")
         if not hmac.compare_digest(sig, self._sign(body)):

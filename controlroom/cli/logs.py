@@ -13,23 +13,52 @@ from controlroom.cli.errors import CliError, Unreachable, add_command
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """Verify the hash chain of every conference in a data directory."""
+    """Verify the hash chain (and the signed checkpoints) of a data directory's log."""
+    from controlroom.store import checkpoints
     from controlroom.store.audit import verify_data_dir
 
+    if args.action == "keygen":
+        try:
+            private, public = checkpoints.generate_key(Path(args.out))
+        except (checkpoints.CheckpointKeyError, OSError) as exc:
+            raise CliError(str(exc)) from None
+        print(f"signing key: {private} (give it to serve --checkpoint-key; keep it off the data)")
+        print(f"public key: {public} (for audit verify --key; share it with the auditors)")
+        return 0
     db = Path(args.data) / "events.db"
     if not db.exists():
         raise CliError(f"no event log at {db}")
-    results = verify_data_dir(Path(args.data), args.conference)
+    key = None
+    if args.key:
+        try:
+            key = checkpoints.load_public_key(Path(args.key))
+        except checkpoints.CheckpointKeyError as exc:
+            raise CliError(str(exc)) from None
+    witness = Path(args.witness) if args.witness else None
+    if witness is not None and not witness.is_file():
+        raise CliError(f"no witness file at {witness}")
+    results = verify_data_dir(Path(args.data), args.conference, key, witness)
+    if not results:
+        print("the log holds no conference")
     bad = 0
-    for conference, result in results.items():
-        if result.ok:
-            print(
-                f"{conference}: OK, {result.count} events,"
-                f" seq {result.first_seq}..{result.last_seq}"
-            )
+    for conference, audit in results.items():
+        chain = audit.chain
+        if chain.ok:
+            span = f"seq {chain.first_seq}..{chain.last_seq}"
+            print(f"{conference}: OK, {chain.count} events, {span}")
         else:
-            bad += 1
-            print(f"{conference}: BROKEN at seq {result.broken_seq}: {result.reason}")
+            print(f"{conference}: BROKEN at seq {chain.broken_seq}: {chain.reason}")
+        signed = audit.checkpoints
+        if signed is not None:
+            for problem in signed.problems:
+                print(f"{conference}: CHECKPOINT: {problem}")
+            if signed.signed_seq is not None:
+                print(
+                    f"{conference}: signed through seq {signed.signed_seq}"
+                    f" ({signed.count} checkpoints, key {signed.key});"
+                    f" {signed.unsigned} later events not signed yet"
+                )
+        bad += not audit.ok
     return 1 if bad else 0
 
 
@@ -93,17 +122,36 @@ def cmd_bench(bench_args: list[str]) -> int:
 
 def add_parsers(sub: Any) -> None:
     """Register ``audit``, ``migrate``, ``report`` and ``bench``."""
-    audit = add_command(sub, "audit", "check the event log")
+    audit = add_command(sub, "audit", "check the event log, make the checkpoint key")
     actions = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
     verify = add_command(
         actions,
         "verify",
-        "verify the hash chain",
-        "Verify the hash chain of each conference in a data directory; name the first\n"
-        "broken link. Exit status 0 when every chain verifies, 1 when one does not.",
+        "verify the hash chain and the signed checkpoints",
+        "Verify the hash chain of each conference in a data directory and name the first\n"
+        "broken link; with --key, check every signed checkpoint too (a rewritten or cut\n"
+        "log is named, with the last good checkpoint). Exit status 0 when everything\n"
+        "verifies, 1 when something does not.",
     )
     verify.add_argument("--data", required=True, metavar="DIR", help="data directory")
     verify.add_argument("--conference", default=None, help="only this conference (default: all)")
+    verify.add_argument(
+        "--key", default=None, metavar="FILE", help="public key of the checkpoints (checkpoint.pub)"
+    )
+    verify.add_argument(
+        "--witness",
+        default=None,
+        metavar="FILE",
+        help="the witness file serve --checkpoint-witness wrote (detects a cut log)",
+    )
+    keygen = add_command(
+        actions,
+        "keygen",
+        "make an Ed25519 key pair for signed checkpoints",
+        "Write checkpoint.key (private, 0600) and checkpoint.pub into a directory kept\n"
+        "apart from the data directory (e.g. /etc/controlroom/keys).",
+    )
+    keygen.add_argument("--out", required=True, metavar="DIR", help="directory for the key pair")
     audit.set_defaults(func=cmd_audit)
 
     migrate = add_command(sub, "migrate", "copy a SQLite log into Redis Streams")

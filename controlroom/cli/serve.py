@@ -91,14 +91,29 @@ def run_server(
     from controlroom.app import Options, build_runtime, create_app, server_config
 
     _check_writable(data_dir)
+    from controlroom.store.checkpoints import CheckpointKeyError
+
+    key = getattr(args, "checkpoint_key", None)
+    witness = getattr(args, "checkpoint_witness", None)
     options = Options(
         config_dirs=config_dirs,
         data_dir=data_dir,
         heartbeat_s=args.heartbeat_s,
         allowed_origins=tuple(args.allow_origin or ()),
         redis_url=getattr(args, "redis", None),
+        checkpoint_key=Path(key) if key else None,
+        checkpoint_witness=Path(witness) if witness else None,
     )
-    runtime = build_runtime(options)
+    for kept_apart in (options.checkpoint_key, options.checkpoint_witness):
+        if kept_apart is not None and kept_apart.resolve().is_relative_to(data_dir.resolve()):
+            raise CliError(
+                f"{kept_apart} is inside the data directory: a checkpoint proves nothing"
+                " to someone who can rewrite both; keep it elsewhere"
+            )
+    try:
+        runtime = build_runtime(options)
+    except CheckpointKeyError as exc:
+        raise CliError(str(exc)) from None
     if not _is_loopback(args.host):
         _warn_demo_passwords(runtime, args.host)
     sock = _bind(args.host, args.port)
@@ -201,6 +216,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         removed = reset_demo(data_dir)
         print(f"demo data reset in {data_dir}: removed {', '.join(removed) or 'nothing'}")
     _check_writable(data_dir)
+    keys = data_dir.parent / f"{data_dir.name}.keys"  # beside the data, never inside
+    if not (keys / "checkpoint.key").exists():
+        from controlroom.store.checkpoints import generate_key
+
+        generate_key(keys)
+    args.checkpoint_key = str(keys / "checkpoint.key")
     try:
         conference = prepare_demo(demo_template(), data_dir, datetime.now(UTC))
     except MissingAsset as exc:
@@ -215,6 +236,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"\ncontrolroom demo: {url}\n"
         f"  data: {data_dir} (controlroom demo --reset starts afresh)\n"
         f"  conference: {conference}\n"
+        f"  checkpoints signed with {keys / 'checkpoint.key'} (audit verify --key"
+        f" {keys / 'checkpoint.pub'})\n"
         f"  accounts (password 'demo' for every one): {', '.join(roles)}\n"
         f"  site accounts: {', '.join(sites[:6])} ... ({len(sites)} in all, site-<code>)\n"
     )
@@ -267,6 +290,18 @@ def add_parsers(sub: Any) -> None:
         default=None,
         metavar="URL",
         help="redis://HOST:PORT/DB: share the log with other instances (docs/scaling.md)",
+    )
+    serve.add_argument(
+        "--checkpoint-key",
+        default=None,
+        metavar="FILE",
+        help="Ed25519 key that signs the log's head every minute (audit keygen; not in --data)",
+    )
+    serve.add_argument(
+        "--checkpoint-witness",
+        default=None,
+        metavar="FILE",
+        help="also append each checkpoint to this file, kept apart from --data",
     )
     _server_args(serve)
     serve.set_defaults(func=cmd_serve)

@@ -18,13 +18,14 @@ import json
 import zipfile
 from typing import Any
 
+from controlroom.csv_safety import safe_row
 from controlroom.report.i18n import iso, t
 from controlroom.report.tables import Table, tables
 
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as JSON text."""
-    return json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(report, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _cell(kind: str, value: Any, tz: str) -> Any:
@@ -38,13 +39,13 @@ def _cell(kind: str, value: Any, tz: str) -> Any:
 
 
 def table_csv(table: Table, lang: str, tz: str) -> str:
-    """One table as CSV text (with a BOM)."""
+    """One table as CSV text (with a BOM); no cell can run as a spreadsheet formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([t(c.label, lang) for c in table.columns])
+    writer.writerow(safe_row(t(c.label, lang) for c in table.columns))
     for row in table.rows:
-        writer.writerow([_cell(c.kind, row.get(c.key), tz) for c in table.columns])
+        writer.writerow(safe_row(_cell(c.kind, row.get(c.key), tz) for c in table.columns))
     return out.getvalue()
 
 

@@ -42,8 +42,9 @@ def build_report(
     *,
     head_hash: str | None = None,
     generated_at: int | None = None,
+    checkpoints: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole report of one conference, from its log."""
+    """The whole report of one conference, from its log (and its checkpoints' check)."""
     attendance = Attendance(config.sites)
     faults = Faults()
     speaking = Speaking()
@@ -108,7 +109,7 @@ def build_report(
         "speaking": speaking.result(last),
         "runscript": runscript.result(last),
         "testcalls": testcalls.result(),
-        "audit": {**verification.to_dict(), "head_hash": head_hash},
+        "audit": {**verification.to_dict(), "head_hash": head_hash, "checkpoints": checkpoints},
         "events": {"count": sum(names.values()), "by_name": dict(sorted(names.items()))},
         "generated_at": generated_at,
     }

@@ -38,6 +38,7 @@ def write_report(
         extract.verification,
         head_hash=extract.head_hash,
         generated_at=int(time.time() * 1000),
+        checkpoints=extract.checkpoints,
     )
     (out / "csv").mkdir(parents=True, exist_ok=True)
     written = [out / "report.html", out / "report.json"]

@@ -41,6 +41,7 @@ async def live_report(hub: Any, generated_at: int | None = None) -> dict[str, An
             extract.verification,
             head_hash=extract.head_hash,
             generated_at=generated_at,
+            checkpoints=extract.checkpoints,
         )
 
     return await asyncio.to_thread(build)

@@ -15,8 +15,10 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from controlroom.domain.model import Actor, Event
+from controlroom.store import checkpoints
 from controlroom.store.chain import GENESIS, Record, Verification, verify
 
 
@@ -27,17 +29,23 @@ class LogExtract:
     events: list[Event]
     verification: Verification
     head_hash: str | None
+    #: What the signed checkpoints in the log say (their signatures are checked by
+    #: ``audit verify --key``; here, that each names the chain's own hash).
+    checkpoints: dict[str, Any] | None = None
 
 
 def from_records(conference: str, records: list[Record]) -> LogExtract:
     """Verify ``records`` (all of the conference's, in order) and keep their events."""
     verification = verify_fast(conference, records)
     head = records[-1].hash if records else None
-    return LogExtract([r.event for r in records], verification, head)
+    signed = checkpoints.check(conference, records, None).to_dict()
+    return LogExtract([r.event for r in records], verification, head, signed)
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def verify_fast(
@@ -109,4 +117,5 @@ def read_data_dir(data_dir: Path, conference: str) -> LogExtract:
     records = [record for record, _ in rows]
     verification = verify_fast(conference, records, [data for _, data in rows])
     head = records[-1].hash if records else None
-    return LogExtract([r.event for r in records], verification, head)
+    signed = checkpoints.check(conference, records, None).to_dict()
+    return LogExtract([r.event for r in records], verification, head, signed)

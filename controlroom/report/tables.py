@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from controlroom.report.i18n import iso
+
 TABLE_NAMES = (
     "sites",
     "faults",
@@ -102,6 +104,18 @@ def tables(report: dict[str, Any]) -> list[Table]:
             ("broken_seq", "broken_at"),
             ("reason", "reason"),
             ("head_hash", "head_hash"),
+        )
+    ]
+    signed = audit.get("checkpoints") or {}
+    audit_rows += [
+        {"key": label, "value": "" if value is None else str(value)}
+        for label, value in (
+            ("checkpoint_count", signed.get("count", 0)),
+            ("signed_through", signed.get("signed_seq")),
+            ("signed_at", iso(signed.get("signed_at"), report["conference"]["timezone"]) or None),
+            ("signing_key", signed.get("key")),
+            ("unsigned_events", signed.get("unsigned")),
+            ("checkpoint_problems", "; ".join(signed.get("problems") or []) or None),
         )
     ]
     return [

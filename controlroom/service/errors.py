@@ -34,6 +34,10 @@ class Unavailable(Exception):
     """The hub cannot take commands right now (the log is down or being reloaded)."""
 
 
+class UnsafeEvent(ValueError):
+    """A decided event holds NaN, ±Infinity or invalid text: refused, nothing is stored."""
+
+
 def error_answer(exc: BaseException, command_id: Any = None) -> dict[str, Any]:
     """Map an exception raised while handling a command to an ``error`` frame."""
     if isinstance(exc, DomainError | SignalError):

@@ -53,10 +53,12 @@ from controlroom.domain import (
 )
 from controlroom.domain.errors import InvalidArgs
 from controlroom.service.committer import CommitLog, _Pending
-from controlroom.service.errors import Unavailable, error_answer
+from controlroom.service.errors import Unavailable, UnsafeEvent, error_answer
 from controlroom.store.base import Answer, EventLog
 from controlroom.store.chain import GENESIS, Record, link_hash
+from signaling.errors import error_frame
 from signaling.fanout import Fanout
+from signaling.ratelimit import KeyedBuckets
 
 log = logging.getLogger("controlroom.hub")
 
@@ -92,8 +94,16 @@ class ConferenceHub(CommitLog):
         *,
         snapshot_every: int = 10_000,
         recent_max: int = 20_000,
+        refusal_rate: float = 5.0,
+        refusal_burst: float = 20.0,
     ) -> None:
         self.config = config
+        #: Refusals stored per account (for idempotency): past this, answered
+        #: ``rate_limited`` and not stored, so a client looping on a refused command
+        #: cannot fill the disk (a retry later with the same id is decided afresh).
+        self.refusals = KeyedBuckets(refusal_rate, refusal_burst)
+        #: Called with (account, code) for each refused command; the runtime logs it.
+        self.on_refusal: Callable[[str, str], None] | None = None
         self.id = config.conference.id
         self.store = store
         self.clock_ms = clock_ms
@@ -119,6 +129,11 @@ class ConferenceHub(CommitLog):
         self._init_commit_log()
         #: Called with (command name, seconds spent in ``execute``); metrics set it.
         self.on_command: Callable[[Any, float], None] | None = None
+
+    @property
+    def durable_head_hash(self) -> str:
+        """The hash of the last durable event (the chain head a checkpoint signs)."""
+        return self._durable_hash
 
     def _initial(self) -> ConferenceState:
         c = self.config
@@ -237,6 +252,13 @@ class ConferenceHub(CommitLog):
                 events = decide(self.state, command, actor, now)
             except DomainError as exc:
                 refusal = error_answer(exc, command_id)
+                if self.on_refusal is not None:
+                    self.on_refusal(account, exc.code)
+                if not self.refusals.allow(account, time.monotonic()):
+                    limited = error_frame(
+                        "rate_limited", "too many refused commands; slow down", id=command_id
+                    )
+                    return [], [], limited
                 return [], [Answer(account, key, refusal)], refusal
             records = self._chain(actor, events, now)
             seq = records[-1].event.seq if records else self._assigned_seq
@@ -244,7 +266,8 @@ class ConferenceHub(CommitLog):
             return records, [Answer(account, key, answer)], answer
 
         answer: dict[str, Any] = await self._submit(attempt)
-        self._remember(account, key, answer)
+        if answer.get("code") != "rate_limited":  # not final: the same id may be retried
+            self._remember(account, key, answer)
         return answer
 
     async def record(self, actor: Actor, events: Iterable[NewEvent]) -> int:
@@ -282,13 +305,20 @@ class ConferenceHub(CommitLog):
         """
         now = self.clock_ms() if now is None else now
         records = []
+        seq, head = self._assigned_seq, self._head_hash
         for new in events:
-            self._assigned_seq += 1
-            event = Event(self._assigned_seq, now, new.name, actor, new.data)
-            digest = link_hash(self._head_hash, self.id, event)
-            records.append(Record(event, self._head_hash, digest))
-            self._head_hash = digest
-            apply(self.state, event)
+            seq += 1
+            event = Event(seq, now, new.name, actor, new.data)
+            try:
+                digest = link_hash(head, self.id, event)
+            except ValueError as exc:  # NaN, ±Infinity or a lone surrogate: never stored
+                raise UnsafeEvent(f"{new.name} holds a value that cannot be stored") from exc
+            records.append(Record(event, head, digest))
+            head = digest
+        # Only a batch that can all be stored changes the speculative state.
+        self._assigned_seq, self._head_hash = seq, head
+        for record in records:
+            apply(self.state, record.event)
         if records:
             self._changed.set()
         return records

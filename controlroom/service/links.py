@@ -44,11 +44,14 @@ from controlroom.service.hub import ConferenceHub
 from controlroom.service.link_ring import STATE_CODES, SampleRing
 from signaling.connection import Connection
 from signaling.errors import SignalError
+from signaling.values import finite_number
 
 log = logging.getLogger("controlroom.links")
 
 HEALTH_VALUES = ("ok", "fail", "unknown")
 NUMERIC_STATS = ("rtt_ms", "jitter_ms", "loss_pct", "bitrate_kbps")
+#: The largest value a site may report for a number in its stats.
+STATS_LIMIT = 1e9
 LOSS_WINDOW = 50
 #: A site's own console gets a change of state (or flapping, or sessions) within the
 #: second, and fresh figures at most this often: at 1,000 sites, one frame per site
@@ -217,11 +220,14 @@ class LinkMonitor:
                     )
                 clean[key] = value
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                if not math.isfinite(value) or value < 0:
+                number = finite_number(value, 0, STATS_LIMIT)
+                if number is None:
                     raise SignalError(
-                        "invalid_args", f"{key} must be a finite number >= 0", field=f"stats.{key}"
+                        "invalid_args",
+                        f"{key} must be a finite number from 0 to {STATS_LIMIT:g}",
+                        field=f"stats.{key}",
                     )
-                clean[str(key)[:64]] = float(value)
+                clean[str(key)[:64]] = number
             elif key in NUMERIC_STATS:
                 raise SignalError("invalid_args", f"{key} must be a number", field=f"stats.{key}")
         link = self.sites.get(actor.site)

@@ -17,7 +17,8 @@ Series: ``controlroom_events_total{conference,name}`` (rate() = events per secon
 ``controlroom_evictions_total{conference}``, ``controlroom_sessions{role}``,
 ``controlroom_sites{conference,state}``, ``controlroom_open_faults{conference,severity}``,
 ``controlroom_speaking_queue{conference}``, ``controlroom_on_floor{conference}``,
-``controlroom_outbox_frames_sum`` / ``_max``, ``controlroom_log_seq{conference}``.
+``controlroom_outbox_frames_sum`` / ``_max``, ``controlroom_log_seq{conference}``,
+``controlroom_refusals_total{kind,code}`` (refused logins, hellos, frames, commands).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ OPEN_FAULTS = frozenset({"open", "acknowledged", "reopened"})
 SEVERITIES = ("critical", "major", "minor")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+#: Labels of refusals: a client cannot create series at will.
+ERROR_CODES = frozenset(
+    {"bad_frame", "unknown_command", "invalid_args", "unauthenticated", "forbidden",
+     "not_found", "conflict", "rate_limited", "too_large", "internal"}
+)  # fmt: skip
+REFUSAL_KINDS = frozenset({"login", "hello", "frame", "rtc", "http", "command"})
 
 
 class _Live:
@@ -139,7 +146,18 @@ class HubMetrics:
             ["conference"],
             registry=self.registry,
         )
+        self.refusals = PromCounter(
+            "controlroom_refusals",
+            "Refused logins, hellos, frames and commands, by where and error code",
+            ["kind", "code"],
+            registry=self.registry,
+        )
         self.registry.register(_Live(self))  # type: ignore[arg-type]
+
+    def refused(self, kind: str, code: str) -> None:
+        """Count one refusal (``kind``: login, hello, frame, rtc, http, command)."""
+        label = code if code in ERROR_CODES else "other"
+        self.refusals.labels(kind if kind in REFUSAL_KINDS else "other", label).inc()
 
     def attach(self) -> None:
         """Count every committed event and time every command of every hub."""
@@ -164,3 +182,30 @@ class HubMetrics:
     def render(self) -> bytes:
         """The exposition text."""
         return generate_latest(self.registry)
+
+
+class RefusalLog:
+    """Logs refusals with who and where, at most one line per (kind, account, code) a window.
+
+    A client looping on a refused request must not fill the journal either: the
+    first refusal is logged at once, the rest of the window is counted and reported
+    with the next line.
+    """
+
+    def __init__(self, window_s: float = 10.0, max_keys: int = 10_000) -> None:
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._last: dict[tuple[str, str, str], tuple[float, int]] = {}
+
+    def line(self, kind: str, code: str, account: str, address: str, now: float) -> str | None:
+        """The line to log for this refusal now, or None while it is being held back."""
+        key = (kind, account, code)
+        last = self._last.get(key)
+        if last is not None and now - last[0] < self.window_s:
+            self._last[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._last) >= self.max_keys:
+            self._last.clear()
+        self._last[key] = (now, 0)
+        held = f" ({last[1]} more since the last line)" if last is not None and last[1] else ""
+        return f"refused {kind}: {code} for {account or '?'} from {address or '?'}{held}"

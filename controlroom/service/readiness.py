@@ -25,6 +25,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from controlroom.csv_safety import safe_row
 from controlroom.domain import ConferenceState
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
@@ -109,28 +110,30 @@ def _reason_text(reason: Any, lang: str) -> str:
 
 
 def readiness_csv(rows: list[dict[str, Any]], lang: str = "vi") -> str:
-    """The rows as CSV text (with a BOM)."""
+    """The rows as CSV text (with a BOM); no cell can run as a spreadsheet formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         writer.writerow(
-            [
-                r["code"],
-                r["name"],
-                r["region"],
-                "yes" if r["checked_in"] else "no",
-                r["verdict"] or "",
-                r["tested_at"] or "",
-                " | ".join(_reason_text(x, lang) for x in r["reasons"]),
-                *(r["metrics"].get(k, "") for k in KEY_METRICS),
-                r["link"]["state"] or "",
-                r["link"]["rtt_ms"] or "",
-                r["link"]["loss_pct"] or "",
-                r["technician"],
-                r["phone"],
-            ]
+            safe_row(
+                [
+                    r["code"],
+                    r["name"],
+                    r["region"],
+                    "yes" if r["checked_in"] else "no",
+                    r["verdict"] or "",
+                    r["tested_at"] or "",
+                    " | ".join(_reason_text(x, lang) for x in r["reasons"]),
+                    *(r["metrics"].get(k, "") for k in KEY_METRICS),
+                    r["link"]["state"] or "",
+                    r["link"]["rtt_ms"] or "",
+                    r["link"]["loss_pct"] or "",
+                    r["technician"],
+                    r["phone"],
+                ]
+            )
         )
     return out.getvalue()
 

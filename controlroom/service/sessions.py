@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.auth.accounts import AccountStore
+from controlroom.auth.accounts import AccountStore, dummy_hash, verify_password
 from controlroom.auth.tokens import TokenSigner, password_fingerprint
 from controlroom.domain import Actor, view, visible
 from controlroom.service.audience import viewer_keys
@@ -48,6 +48,14 @@ class Principal:
         return f"{self.actor.account}/{self.actor.role}"
 
 
+class AmbiguousLogin(Exception):
+    """The same name and password open accounts in several conferences: choose one."""
+
+    def __init__(self, conferences: list[str]) -> None:
+        super().__init__("this account is in several conferences; choose one")
+        self.conferences = conferences
+
+
 class Authenticator:
     """Turns bearer tokens into principals, checking the account on every use."""
 
@@ -65,15 +73,39 @@ class Authenticator:
         #: Expiry, revocation and password changes are still checked on every use.
         self._verified: dict[str, dict[str, Any]] = {}
 
-    def login(self, username: str, password: str) -> tuple[str, Principal] | None:
-        """Check a password; return a new token and its principal, or None."""
-        for conference, store in self.accounts.items():
-            account = store.authenticate(username, password)
-            if account is not None:
-                token = self.signer.issue(account.username, account.password_hash, self.now_s())
-                token = f"{conference}~{token}"
-                return token, self._principal(conference, account)
-        return None
+    def login(
+        self, username: str, password: str, conference: str | None = None
+    ) -> tuple[str, Principal] | None:
+        """Check a password; return a new token and its principal, or None.
+
+        An account name known in several conferences with the same password needs
+        ``conference``: without it, :class:`AmbiguousLogin` lists them. A name that
+        is no account costs the same password check as one that is, so the time of
+        the answer does not tell which names exist.
+        """
+        stores = self.accounts
+        if conference is not None:
+            stores = {conference: self.accounts[conference]} if conference in stores else {}
+        candidates = [
+            (cid, store)
+            for cid, store in stores.items()
+            if (found := store.get(username)) is not None and not found.revoked
+        ]
+        if not candidates:
+            verify_password(password, dummy_hash())
+            return None
+        matches = [
+            (cid, account)
+            for cid, store in candidates
+            if (account := store.authenticate(username, password)) is not None
+        ]
+        if len(matches) > 1:
+            raise AmbiguousLogin([cid for cid, _ in matches])
+        if not matches:
+            return None
+        cid, account = matches[0]
+        token = self.signer.issue(account.username, account.password_hash, self.now_s(), cid)
+        return f"{cid}~{token}", self._principal(cid, account)
 
     def principal(self, token: Any) -> Principal | None:
         """The principal of a valid token whose account still stands, else None."""
@@ -95,6 +127,8 @@ class Authenticator:
         elif now - claims["iat"] > self.signer.ttl_s:
             del self._verified[token]
             return None
+        if claims.get("c") != conference:
+            return None  # signed for another conference (or before tokens named theirs)
         account = store.get(str(claims.get("u")))
         if account is None or account.revoked:
             return None
@@ -122,6 +156,8 @@ class Sessions:
         #: A handler may return an awaitable; it raises SignalError to answer with an error.
         self.frame_handlers: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {}
         self.on_open: Callable[[Connection], None] | None = None
+        #: Called with (session, kind, code) for a refused hello, frame or rtc frame.
+        self.on_refused: Callable[[Connection, str, str], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
         self.connections: set[Connection] = set()
         #: What each session said it can do (``hello.caps``, an extension: ``["rtc"]``).
@@ -129,8 +165,19 @@ class Sessions:
         self._tokens: dict[Connection, Any] = {}
         self._checked: dict[Connection, float] = {}
 
+    def _refused(self, conn: Connection, kind: str, code: str) -> None:
+        if self.on_refused is not None:
+            self.on_refused(conn, kind, code)
+
     async def open(self, conn: Connection, hello: dict[str, Any]) -> None:
-        """Authenticate, welcome, catch up, subscribe."""
+        """Authenticate, welcome, catch up, subscribe (a refusal is counted and logged)."""
+        try:
+            await self._open(conn, hello)
+        except SignalError as exc:
+            self._refused(conn, "hello", exc.code)
+            raise
+
+    async def _open(self, conn: Connection, hello: dict[str, Any]) -> None:
         principal = self.auth.principal(hello.get("token"))
         if principal is None:
             raise SignalError(
@@ -138,7 +185,9 @@ class Sessions:
                 "unknown, expired or revoked token",
                 close_code=CLOSE_UNAUTHENTICATED,
             )
-        conference = hello.get("conference") or principal.conference
+        # A hello that names a conference must name the token's own: null, "" or another
+        # is refused (4003). One that leaves the key out means the token's conference.
+        conference = hello.get("conference", principal.conference)
         hub = self.hubs.get(principal.conference)
         if hub is None or conference != principal.conference:
             raise SignalError(
@@ -259,12 +308,17 @@ class Sessions:
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         """Frames other than hello, cmd and pong: handed to the link and media parts."""
-        handler = self.frame_handlers.get(frame["type"])
-        if handler is None:
-            raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
-        result = handler(conn, frame)
-        if inspect.isawaitable(result):
-            await result
+        kind = "rtc" if str(frame["type"]).startswith("rtc.") else "frame"
+        try:
+            handler = self.frame_handlers.get(frame["type"])
+            if handler is None:
+                raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
+            result = handler(conn, frame)
+            if inspect.isawaitable(result):
+                await result
+        except SignalError as exc:
+            self._refused(conn, kind, exc.code)
+            raise
 
     def pong(self, conn: Connection, rtt_ms: float) -> None:
         """A pong: its RTT feeds link health."""

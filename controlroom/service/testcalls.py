@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -51,12 +52,15 @@ from media.caller import CallOptions, TestCaller, checked_ice_servers
 from media.grading import Reason, Thresholds, grade
 from signaling.connection import Connection
 from signaling.errors import SignalError
+from signaling.values import finite_number
 
 log = logging.getLogger("controlroom.testcalls")
 
 CAP_RTC = "rtc"
 MAX_STATS_KEYS = 64
 MAX_SDP = 60_000
+#: The largest magnitude a site may report for a measurement (packets, dB, fps, ms).
+STATS_LIMIT = 1e9
 
 
 @dataclass
@@ -93,6 +97,14 @@ class _Call:
     stats: dict[str, Any] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
     recording: bool = False
+
+
+def _finite(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as they may be stored: a NaN or infinite measurement is no measurement."""
+    return {
+        key: None if isinstance(value, float) and not math.isfinite(value) else value
+        for key, value in metrics.items()
+    }
 
 
 def _reason(code: str, vi: str, en: str) -> dict[str, str]:
@@ -187,8 +199,9 @@ class TestCallRunner:
     # -- frames from sites -------------------------------------------------------------------
     def _entry_for(self, conn: Connection, frame: dict[str, Any]) -> _Call:
         entry = self.calls.get(str(frame.get("call")))
-        actor = conn.principal.actor if conn.principal is not None else None
-        if entry is None or actor is None or (actor.role == "site" and actor.site != entry.site):
+        # Only the session the call was placed on may answer, report or end it: not the
+        # chair, not another site, not another tab of the same site.
+        if entry is None or entry.conn is None or entry.conn is not conn:
             raise SignalError("not_found", f"no running test call {frame.get('call')!r}", "call")
         return entry
 
@@ -209,7 +222,17 @@ class TestCallRunner:
             raise SignalError("invalid_args", "rtc.stats needs a stats map", "stats")
         clean: dict[str, Any] = {}
         for key, value in list(stats.items())[:MAX_STATS_KEYS]:
-            if isinstance(key, str) and len(key) <= 40 and isinstance(value, int | float | bool):
+            if not isinstance(key, str) or len(key) > 40:
+                continue
+            if isinstance(value, bool):
+                clean[key] = value
+                continue
+            number = finite_number(value, -STATS_LIMIT, STATS_LIMIT)
+            if number is None and isinstance(value, int | float):
+                raise SignalError(
+                    "invalid_args", f"{key} must be a finite number", field=f"stats.{key}"
+                )
+            if number is not None:
                 clean[key] = value
         entry.stats = clean
 
@@ -277,13 +300,23 @@ class TestCallRunner:
         command = FinishTestCall(
             call=entry.call,
             verdict=cast(Literal["pass", "warn", "fail"], verdict),
-            metrics=metrics,
+            metrics=_finite(metrics),
             reasons=reasons,
         )
         try:
             await self.hub.system(command)
         except DomainError as exc:
             log.info("result of %s not recorded: %s", entry.call, exc)
+        except Exception:  # noqa: BLE001 - a call always ends: record that it failed
+            log.exception("result of %s could not be recorded; recording a failure", entry.call)
+            failed = FinishTestCall(
+                call=entry.call,
+                verdict="fail",
+                metrics={},
+                reasons=[_reason("internal", "Lỗi của hub", "Hub error")],
+            )
+            with contextlib.suppress(DomainError):
+                await self.hub.system(failed)
 
     async def _talk(
         self, entry: _Call, conn: Connection, caller: TestCaller

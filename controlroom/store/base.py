@@ -13,10 +13,20 @@ equals ``expected_seq``. When ``append`` returns, the data is durable.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from controlroom.store.chain import Record
+
+
+def load_json(text: str | bytes) -> Any:
+    """Stored JSON as values; a NaN or Infinity an older version let in reads as null.
+
+    Nothing writes them any more (the chain refuses them), but a log written before
+    must still load without poisoning the state every console is sent.
+    """
+    return json.loads(text, parse_constant=lambda _constant: None)
 
 
 class StoreError(Exception):

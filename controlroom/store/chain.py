@@ -20,7 +20,7 @@ GENESIS = "0" * 64
 
 
 def canonical_bytes(conference: str, event: Event) -> bytes:
-    """The bytes the hash is computed over."""
+    """The bytes the hash is computed over; ValueError for NaN, ±Infinity or bad text."""
     body = {
         "conference": conference,
         "seq": event.seq,
@@ -29,7 +29,10 @@ def canonical_bytes(conference: str, event: Event) -> bytes:
         "actor": event.actor.to_wire(),
         "data": event.data,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
 
 
 def link_hash(prev_hash: str, conference: str, event: Event) -> str:
@@ -69,14 +72,34 @@ class Verification:
         }
 
 
+class UnreadableEvent(Exception):
+    """A stored row that is not an event (broken text or JSON); names its seq."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(f"event {seq} cannot be read: {reason}")
+        self.seq = seq
+        self.reason = reason
+
+
 def verify(conference: str, records: Iterable[Record]) -> Verification:
-    """Check seq continuity and every link; name the first broken one."""
+    """Check seq continuity and every link; name the first broken one.
+
+    ``records`` may raise :class:`UnreadableEvent` for a row it cannot read: that row
+    is the broken one.
+    """
     prev = GENESIS
     expected_seq = 1
     count = 0
     first: int | None = None
     last: int | None = None
-    for rec in records:
+    iterator = iter(records)
+    while True:
+        try:
+            rec = next(iterator)
+        except StopIteration:
+            break
+        except UnreadableEvent as exc:
+            return Verification(False, count, first, last, exc.seq, str(exc))
         seq = rec.event.seq
         first = seq if first is None else first
         if seq != expected_seq:

@@ -53,6 +53,11 @@ async def migrate_sqlite(
         db.close()
 
 
+def _str(value: str | bytes) -> str:
+    """A text column (the read-only connection returns them as bytes)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 async def _copy(db: sqlite3.Connection, conference: str, target: EventLog) -> Migrated:
     source_check = verify(conference, _records(db, conference))
     if not source_check.ok:
@@ -76,7 +81,7 @@ async def _copy(db: sqlite3.Connection, conference: str, target: EventLog) -> Mi
         await target.append(conference, seq, batch, [])
         seq = batch[-1].event.seq
     answers = [
-        Answer(account, command_id, json.loads(answer))
+        Answer(_str(account), _str(command_id), json.loads(answer))
         for account, command_id, answer in db.execute(
             "SELECT account, command_id, answer FROM answers WHERE conference=?", (conference,)
         )
@@ -87,7 +92,8 @@ async def _copy(db: sqlite3.Connection, conference: str, target: EventLog) -> Mi
         "SELECT seq, fingerprint, state FROM snapshots WHERE conference=?", (conference,)
     ).fetchone()
     if row is not None:
-        await target.save_snapshot(conference, Snapshot(row[0], row[1], json.loads(row[2])))
+        snapshot = Snapshot(row[0], _str(row[1]), json.loads(row[2]))
+        await target.save_snapshot(conference, snapshot)
     copied = await target.read(conference, 0)
     return Migrated(
         conference, len(copied), len(answers), row[0] if row else None, verify(conference, copied)

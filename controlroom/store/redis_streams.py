@@ -30,7 +30,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from controlroom.domain.model import Actor, Event
-from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable
+from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable, load_json
 from controlroom.store.chain import GENESIS, Record
 
 log = logging.getLogger("controlroom.store")
@@ -66,7 +66,7 @@ def _keys(conference: str) -> tuple[str, str, str, str]:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _encode(rec: Record) -> str:
@@ -85,7 +85,7 @@ def _encode(rec: Record) -> str:
 
 
 def _decode(raw: bytes | str) -> Record:
-    d = json.loads(raw)
+    d = load_json(raw)
     event = Event(d["seq"], d["at"], d["name"], Actor.from_wire(d["actor"]), d["data"])
     return Record(event, d["prev"], d["hash"])
 
@@ -199,7 +199,7 @@ class RedisEventLog:
             raw = await self.redis.hget(_keys(conference)[2], f"{account} {command_id}")
         except RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return json.loads(raw) if raw else None
+        return load_json(raw) if raw else None
 
     async def save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
         """Replace the conference's snapshot."""
@@ -219,7 +219,7 @@ class RedisEventLog:
             raise StoreUnavailable(str(exc)) from exc
         if not raw:
             return None
-        d = json.loads(raw)
+        d = load_json(raw)
         return Snapshot(d["seq"], d["fingerprint"], d["state"])
 
     async def shared_secret(self) -> bytes:

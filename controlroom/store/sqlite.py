@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from controlroom.domain.model import Actor, Event
-from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable
+from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable, load_json
 from controlroom.store.chain import GENESIS, Record
 
 T = TypeVar("T")
@@ -51,17 +51,19 @@ CREATE TABLE IF NOT EXISTS snapshots (
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def canonical_json(value: Any) -> str:
     """JSON as the audit chain hashes it (sorted keys), so a reader can hash it as stored."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    )
 
 
 def _record(row: tuple[Any, ...]) -> Record:
     seq, at, name, actor, data, prev_hash, hash_ = row
-    event = Event(seq, at, name, Actor.from_wire(json.loads(actor)), json.loads(data))
+    event = Event(seq, at, name, Actor.from_wire(load_json(actor)), load_json(data))
     return Record(event, prev_hash, hash_)
 
 
@@ -163,7 +165,7 @@ class SqliteEventLog:
             "SELECT answer FROM answers WHERE conference=? AND account=? AND command_id=?",
             (conference, account, command_id),
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return load_json(row[0]) if row else None
 
     async def answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
         """A stored command answer."""
@@ -173,7 +175,7 @@ class SqliteEventLog:
         row = self.rdb.execute(
             "SELECT seq, fingerprint, state FROM snapshots WHERE conference=?", (conference,)
         ).fetchone()
-        return Snapshot(row[0], row[1], json.loads(row[2])) if row else None
+        return Snapshot(row[0], row[1], load_json(row[2])) if row else None
 
     async def load_snapshot(self, conference: str) -> Snapshot | None:
         """The latest snapshot."""

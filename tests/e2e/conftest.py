@@ -74,6 +74,11 @@ async def console(browser: Any, hub: RunningHub, user: str, lang: str = "vi") ->
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    # The hub's Content-Security-Policy must never block the consoles' own code.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.errors = errors  # type: ignore[attr-defined]
     await page.goto(hub.url + "/")
     await page.fill("input[name=username]", user)

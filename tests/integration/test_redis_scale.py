@@ -299,7 +299,14 @@ async def test_a_command_after_a_remote_event_is_decided_on_a_state_that_has_it(
     try:
         for store in stores:
             await store.open()
-            hub = ConferenceHub(load_conference(DEMO), store, lambda: 1_800_000_000_000)
+            # Refusals are stored without limit here: the race needs them all decided.
+            hub = ConferenceHub(
+                load_conference(DEMO),
+                store,
+                lambda: 1_800_000_000_000,
+                refusal_rate=1e9,
+                refusal_burst=1e9,
+            )
             await hub.start()
             hubs.append(hub)
         a, b = hubs

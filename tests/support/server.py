@@ -44,14 +44,16 @@ async def running_hub(
     *,
     also_on: tuple[str, ...] = (),
     port: int = 0,
+    extra_configs: tuple[Path, ...] | list[Path] = (),
     **options: Any,
 ) -> AsyncIterator[RunningHub]:
     """Start a hub on an ephemeral port (or ``port``); stop it (and wait for it) afterwards.
 
     ``also_on``: other local addresses to listen on as well, with the same port (the
-    URLs stay on 127.0.0.1).
+    URLs stay on 127.0.0.1). ``extra_configs``: more conferences served beside the first.
     """
-    runtime = build_runtime(Options(config_dirs=[config_dir], data_dir=data_dir, **options))
+    dirs = [config_dir, *extra_configs]
+    runtime = build_runtime(Options(config_dirs=dirs, data_dir=data_dir, **options))
     app = create_app(runtime)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
