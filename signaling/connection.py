@@ -115,6 +115,8 @@ class Connection:
         self.pings = PingTracker(float(now))
         self.bucket = TokenBucket(config.command_rate, config.command_burst, time.monotonic())
         self.close_code: int | None = None
+        #: The code of the disconnect the server saw (1012: the server itself is restarting).
+        self.disconnect_code: int | None = None
         #: Commands waiting for this session's worker (bounded: a flood is rate_limited).
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
         self._closing: asyncio.Task[None] | None = None
@@ -215,6 +217,7 @@ async def _receive(conn: Connection) -> dict[str, Any] | None:
     while True:
         message = await conn.websocket.receive()
         if message["type"] == "websocket.disconnect":
+            conn.disconnect_code = message.get("code")
             return None
         payload = message.get("bytes")
         if payload is None:

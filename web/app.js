@@ -42,10 +42,15 @@ function showLogin(message) {
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const msg = h("p", { class: "login-msg", role: "alert" }, message || "");
   const submit = h("button", { type: "submit", class: "primary big" }, t("login.submit"));
+  // Shown only when one account name opens several conferences on this hub (409).
+  const conference = h("select", { name: "conference" });
+  const conferenceField = h("label", { class: "field", hidden: true },
+    h("span", {}, t("login.conference")), conference);
   const form = h("form", { class: "login", id: "login-form" },
     h("h1", {}, t("app.title")),
     h("label", { class: "field" }, h("span", {}, t("login.username")), user),
     h("label", { class: "field" }, h("span", {}, t("login.password")), pass),
+    conferenceField,
     submit, msg);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -55,11 +60,23 @@ function showLogin(message) {
       const res = await fetch("/api/login", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ username: user.value.trim(), password: pass.value }),
+        body: JSON.stringify({
+          username: user.value.trim(),
+          password: pass.value,
+          ...(conferenceField.hidden ? {} : { conference: conference.value }),
+        }),
       });
       const body = await res.json().catch(() => ({}));
       if (res.status === 401) msg.textContent = t("login.failed");
-      else if (!res.ok) msg.textContent = t("login.error", { message: body.message || res.status });
+      else if (res.status === 429) {
+        msg.textContent = t("login.throttled", { seconds: res.headers.get("Retry-After") || "10" });
+      } else if (res.status === 409 && Array.isArray(body.conferences)) {
+        conference.replaceChildren(...body.conferences.map(
+          (c) => h("option", { value: c.id }, `${c.title} (${c.id})`)));
+        conferenceField.hidden = false;
+        msg.textContent = t("login.choose_conference");
+        conference.focus();
+      } else if (!res.ok) msg.textContent = t("login.error", { message: res.status });
       else {
         sessionStorage.setItem(SESSION_KEY, JSON.stringify(body));
         startConsole(body);
@@ -110,6 +127,14 @@ function startConsole(session) {
     if (f.type === "error" && f.code !== "unauthenticated") toast(errorText(f));
   });
   conn.addEventListener("status", () => renderIndicator());
+  conn.addEventListener("event", (e) => {
+    const ev = e.detail;
+    // A console that reconnects after a restart of the hub is told so, once, with the gap.
+    if (ev.name === "hub.started") {
+      const key = ev.data.clean ? "hub.restarted" : "hub.recovered";
+      toast(t(key, { seconds: ev.data.down_s }), ev.data.clean ? "info" : "error");
+    }
+  });
   if (session.role === "site") live.answerer = new TestCallAnswerer(conn, session.site);
 
   buildShell();

@@ -21,7 +21,8 @@ export class CommandError extends Error {
 /**
  * status: "connecting" | "connected" | "reconnecting" | "offline".
  * Events (EventTarget): "status" {detail: status}, "welcome" {detail: frame},
- * "unauthenticated", "frame" {detail: frame} for frames it does not handle itself.
+ * "unauthenticated", "frame" {detail: frame} for frames it does not handle itself,
+ * "event" {detail: frame} for every event frame (after the store has applied it).
  */
 export class Connection extends EventTarget {
   constructor({ token, conference, store, url }) {
@@ -156,6 +157,7 @@ export class Connection extends EventTarget {
         break;
       case "event":
         this.store.applyEvent(frame); // ignores seq <= last seen
+        this.dispatchEvent(new CustomEvent("event", { detail: frame }));
         break;
       case "synced":
         this.store.synced(frame.seq);

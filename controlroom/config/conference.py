@@ -26,7 +26,7 @@ _TABLE_KEYS = {
     "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
     "web": {"allowed_origins"},
 }
-_FLOAT_KEYS = {"heartbeat_s", "rtt_ms", "jitter_ms", "loss_pct"}
+_FLOAT_KEYS = {"heartbeat_s", "rtt_ms", "jitter_ms", "loss_pct", "restart_grace_s"}
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ durable events; both are idempotent (a change to the state already recorded emit
 nothing), so two hub instances observing the same site record it once.
 
 Going ``offline`` while the conference is ``live`` and not flapping opens a
-critical ``network`` fault unless the site has a network fault open; coming back
-``online`` adds a note to that open fault (it stays for the operator to resolve).
+critical ``network`` fault unless the site has a network fault open. Coming back
+``online`` (after the good-sample count) resolves that fault when the hub opened it
+and nobody has acknowledged or assigned it (``fault.resolved`` with ``auto`` and
+``outage_s``); a fault a person holds or reported gets a note and stays theirs.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from .commands import (
     Command,
 )
 from .errors import NotFound
-from .model import Actor, Event, NewEvent, Thresholds
+from .model import SYSTEM, Actor, Event, NewEvent, Thresholds
 from .state import ConferenceState
 from .system_commands import (
     LinkChange,
@@ -213,9 +215,40 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
         text = f"Mất kết nối đường truyền tới {site.name}{reason}."
         events.append(faults.reported_event(state, site.code, "network", "critical", text))
     if cmd.to == "online" and previous in ("offline", "degraded") and open_network is not None:
-        text = f"Đường truyền đã trở lại bình thường ({cmd.reason or 'online'})."
-        events.append(faults.note_event(open_network, text))
+        outage_s = max(0, (now - open_network.reported_at) // 1000)
+        if (
+            open_network.reported_by == SYSTEM.account
+            and open_network.state == "open"
+            and open_network.assignee is None
+        ):
+            # The hub opened it and nobody has taken it on: the hub knows it is over.
+            text = (
+                f"Đường truyền đã trở lại bình thường sau {_duration_vi(outage_s)};"
+                " hệ thống tự đóng sự cố."
+            )
+            events.append(
+                NewEvent(
+                    "fault.resolved",
+                    {
+                        "fault_id": open_network.fault_id,
+                        "site": site.code,
+                        "resolution": text,
+                        "auto": True,
+                        "outage_s": outage_s,
+                    },
+                )
+            )
+        else:  # a person has it (or reported it): it stays theirs, with a note
+            text = f"Đường truyền đã trở lại bình thường ({cmd.reason or 'online'})."
+            events.append(faults.note_event(open_network, text))
     return events
+
+
+def _duration_vi(seconds: int) -> str:
+    minutes, secs = divmod(seconds, 60)
+    if minutes == 0:
+        return f"{secs} giây"
+    return f"{minutes} phút {secs} giây" if secs else f"{minutes} phút"
 
 
 def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) -> list[NewEvent]:
@@ -239,7 +272,9 @@ def _apply_link(state: ConferenceState, event: Event) -> None:
         "jitter_ms": event.data.get("jitter_ms"),
         "loss_pct": event.data.get("loss_pct"),
         "since": event.at,
-        "flapping": bool(event.data.get("flapping", False)),
+        # Flapping is owned by link.flapping: a change made while flapping must not set
+        # the flag itself, or the link.flapping that follows finds it set and is lost.
+        "flapping": bool(site.link.get("flapping", False)),
     }
 
 

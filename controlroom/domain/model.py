@@ -79,6 +79,9 @@ class Thresholds:
     offline_after_missed: int = 3
     flap_changes: int = 4
     flap_window_s: int = 300
+    #: After the hub starts, how long sites that have not reconnected yet are not
+    #: judged offline: a few heartbeats plus the clients' reconnect backoff (≤ 15 s).
+    restart_grace_s: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)

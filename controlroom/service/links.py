@@ -43,7 +43,7 @@ from controlroom.service.audience import ALL, ASSISTANT
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.link_ring import STATE_CODES, SampleRing
 from signaling.connection import Connection
-from signaling.errors import SignalError
+from signaling.errors import CLOSE_SERVICE_RESTART, SignalError
 from signaling.values import finite_number
 
 log = logging.getLogger("controlroom.links")
@@ -126,6 +126,9 @@ class LinkMonitor:
         self.bridge: Any = None
         self._commands: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        #: Until then nobody is judged offline for silence: after a start (a restart or
+        #: a crash) the sites need their reconnect backoff to come back.
+        self.grace_until = now + int(self.thresholds.restart_grace_s * 1000)
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -170,6 +173,11 @@ class LinkMonitor:
             return
         link.sessions = max(0, link.sessions - 1)
         link.dirty = True
+        if conn.disconnect_code == CLOSE_SERVICE_RESTART:
+            # The hub is restarting (uvicorn closes every session with 1012): that is no
+            # outage of the site. Should it not be (a client that sent 1012 itself), the
+            # silence rule finds the site offline after its missed heartbeats all the same.
+            return
         if link.sessions == 0 and not self._held_elsewhere(link, self.clock_ms()):
             self._transitions(link, closed(link.health, self.clock_ms(), self.thresholds))
 
@@ -291,9 +299,12 @@ class LinkMonitor:
         while True:
             await asyncio.sleep(min(1.0, self.heartbeat_s / 2))
             now = self.clock_ms()
+            in_grace = now < self.grace_until
             for link in self.sites.values():
                 if self._held_elsewhere(link, now):
                     continue  # another instance measures this site
+                if in_grace and link.sessions == 0:
+                    continue  # not back yet after the hub's start: wait for the grace
                 if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
                     self._transitions(
                         link,

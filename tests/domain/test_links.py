@@ -145,3 +145,25 @@ def test_link_commands_are_idempotent(world):
         "link.flapping"
     ]
     assert world.run(LinkFlap(site="HN", flapping=True), SYSTEM) == []
+
+
+def test_the_transitions_that_mark_flapping_record_exactly_one_link_flapping(world):
+    """What the monitor sends when a site starts to flap (a change made while flapping,
+    then the mark) records one link.flapping event, and the clearing one more."""
+    from controlroom.domain import SYSTEM, LinkChange, LinkFlap
+
+    h = LinkHealth()
+    names: list[str] = []
+    kinds = [GOOD, SLOW, SLOW, SLOW, GOOD, GOOD, GOOD] * 3
+    for t in feed(h, kinds):
+        if t.kind == "state":
+            command = LinkChange(site="HN", to=t.to, reason=t.reason, flapping=t.flapping)
+        else:
+            command = LinkFlap(site="HN", flapping=t.flapping, reason=t.reason)
+        names += [e.name for e in world.run(command, SYSTEM)]
+    assert h.flapping
+    assert names.count("link.flapping") == 1, names
+    cleared = settle(h, 10**9, T)
+    assert len(cleared) == 1
+    events = world.run(LinkFlap(site="HN", flapping=False, reason=cleared[0].reason), SYSTEM)
+    assert [e.name for e in events] == ["link.flapping"]

@@ -76,7 +76,7 @@ def test_campaign_names_the_unknown_site(world: World) -> None:
 
 
 def test_link_changed_is_stored(world: World) -> None:
-    """link.changed stores state, measurements, since and flapping; initial state unknown."""
+    """link.changed stores state, measurements and since; flapping is link.flapping's."""
     assert world.state.sites["HN"].link["state"] == "unknown"
     data = {
         "site": "HN",
@@ -95,8 +95,12 @@ def test_link_changed_is_stored(world: World) -> None:
         "jitter_ms": 9.0,
         "loss_pct": 5.0,
         "since": T0 + 3,
-        "flapping": True,
+        "flapping": False,
     }
+    apply(world.state, Event(2, T0 + 4, "link.flapping", SYSTEM, {"site": "HN", "flapping": True}))
+    data = {**data, "from": "degraded", "to": "online", "flapping": True}
+    apply(world.state, Event(3, T0 + 5, "link.changed", SYSTEM, data))
+    assert world.state.sites["HN"].link["flapping"] is True
 
 
 def test_offline_while_live_opens_a_network_fault(world: World) -> None:
@@ -105,9 +109,8 @@ def test_offline_while_live_opens_a_network_fault(world: World) -> None:
     events = world.run(LinkChange(site="HN", to="offline", reason="no pong"), SYSTEM)
     assert world.names(events) == ["link.changed", "fault.reported"]
     assert events[1].data["category"] == "network" and events[1].data["severity"] == "critical"
-    world.run(LinkChange(site="HN", to="online"), SYSTEM)
     again = world.run(LinkChange(site="HN", to="offline"), SYSTEM)
-    assert world.names(again) == ["link.changed"]  # the first fault is still open
+    assert world.names(again) == []  # offline already: nothing new, no second fault
 
 
 def test_offline_opens_none_before_live_or_beside_an_open_network_fault(world: World) -> None:
@@ -117,19 +120,46 @@ def test_offline_opens_none_before_live_or_beside_an_open_network_fault(world: W
     report(world)  # an audio fault: the link loss is still news
     names = world.names(world.run(LinkChange(site="HN", to="offline"), SYSTEM))
     assert names == ["link.changed", "fault.reported"]
+    world.do("fault.report", {"category": "network", "severity": "major",
+                              "description": "Mạng chập chờn"}, SITE_HN)  # fmt: skip
     world.run(LinkChange(site="HN", to="online", reason="RTT 40 ms"), SYSTEM)
+    world.run(LinkChange(site="HN", to="degraded", reason="loss"), SYSTEM)
     assert world.names(world.run(LinkChange(site="HN", to="offline"), SYSTEM)) == ["link.changed"]
 
 
-def test_back_online_notes_the_open_network_fault_and_leaves_it_open(world: World) -> None:
-    """Recovery adds a note to the open network fault; resolving stays the operator's."""
+def test_back_online_resolves_the_fault_the_hub_opened(world: World) -> None:
+    """Recovery resolves the hub's own network fault, nobody having taken it, with the outage."""
     world.run(SetPhase(phase="live"), OPERATOR)
-    events = world.run(LinkChange(site="HN", to="offline"), SYSTEM)
+    events = world.run(LinkChange(site="HN", to="offline"), SYSTEM, now=T0 + 10_000)
     fault_id = events[1].data["fault_id"]
+    back = world.run(
+        LinkChange(site="HN", to="online", reason="RTT 40 ms"), SYSTEM, now=T0 + 135_000
+    )
+    assert world.names(back) == ["link.changed", "fault.resolved"]
+    data = back[1].data
+    assert data["fault_id"] == fault_id and data["auto"] is True and data["outage_s"] == 125
+    assert "2 phút 5 giây" in data["resolution"]
+    assert world.state.faults[fault_id].state == "resolved"
+    again = world.run(LinkChange(site="HN", to="offline"), SYSTEM)
+    assert world.names(again) == ["link.changed", "fault.reported"], "a new outage, a new fault"
+
+
+def test_a_fault_a_person_holds_gets_a_note_and_stays_theirs(world: World) -> None:
+    """Acknowledged, assigned or reported by a person: a note on recovery, still open."""
+    world.run(SetPhase(phase="live"), OPERATOR)
+    fault_id = world.run(LinkChange(site="HN", to="offline"), SYSTEM)[1].data["fault_id"]
+    world.do("fault.ack", {"fault_id": fault_id}, OPERATOR)
     back = world.run(LinkChange(site="HN", to="online", reason="RTT 40 ms"), SYSTEM)
     assert world.names(back) == ["link.changed", "fault.noted"]
     assert back[1].data["fault_id"] == fault_id and "RTT 40 ms" in back[1].data["text"]
-    assert world.state.faults[fault_id].state == "open"
+    assert world.state.faults[fault_id].state == "acknowledged"
+    world.do("fault.resolve", {"fault_id": fault_id, "resolution": "Đã đổi cáp"}, OPERATOR)
+    own = world.do("fault.report", {"category": "network", "severity": "critical",
+                                    "description": "Mất mạng"}, SITE_HN)  # fmt: skip
+    world.run(LinkChange(site="HN", to="offline"), SYSTEM)
+    back = world.run(LinkChange(site="HN", to="online"), SYSTEM)
+    assert world.names(back) == ["link.changed", "fault.noted"]
+    assert world.state.faults[own[0].data["fault_id"]].state == "open"
 
 
 def test_no_automatic_fault_while_flapping(world: World) -> None:

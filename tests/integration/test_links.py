@@ -46,7 +46,8 @@ async def test_site_goes_online_then_degraded_under_delay_and_recovers(fast):
 
 
 async def test_stopped_pongs_make_offline_and_live_opens_one_network_fault(fast):
-    """No pongs for 3 heartbeats is offline; while live a critical network fault opens, once."""
+    """No pongs for 3 heartbeats is offline; while live a critical network fault opens, and
+    the hub resolves it itself when the link is back."""
     op = await Client.connect(fast.ws_url, await fast.login("operator"))
     await op.cmd("conference.phase", {"phase": "live"})
     site = await Client.connect(fast.ws_url, await fast.login("site-hcm"))
@@ -65,9 +66,10 @@ async def test_stopped_pongs_make_offline_and_live_opens_one_network_fault(fast)
             and f["data"]["from"] == "offline"
         )
     )
-    note = await op.event("fault.noted", fault_id=fault["data"]["fault_id"])
-    assert "trở lại" in note["data"]["text"]
-    # A second drop while that fault is open raises no second fault.
+    closed = await op.event("fault.resolved", fault_id=fault["data"]["fault_id"])
+    assert closed["actor"]["account"] == "system" and closed["data"]["auto"] is True
+    assert "trở lại" in closed["data"]["resolution"]
+    # The hub closed the fault of that outage itself: a second drop is a new one.
     await site.close()
     await op.wait_for(
         lambda f: (
@@ -80,7 +82,7 @@ async def test_stopped_pongs_make_offline_and_live_opens_one_network_fault(fast)
     await op.cmd("conference.phase", {"phase": "ended"})
     await op.event("conference.phase", phase="ended")
     network = [e for e in op.events if e["name"] == "fault.reported" and e["data"]["site"] == "HCM"]
-    assert len(network) == 1
+    assert len(network) == 2
 
 
 async def test_last_session_closing_is_offline_at_once_but_not_while_another_is_open(fast):

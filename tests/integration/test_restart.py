@@ -1,0 +1,81 @@
+"""A hub restart is not an outage (issue "No false alarms").
+
+A planned restart while the conference is live, every site's agent connected: the
+sessions closed by the hub itself (1012) are no drop, nobody is judged offline until
+the sites have had the grace to come back, and only the site that did not come back
+is offline (with its fault). The log says the hub restarted, and for how long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+from pathlib import Path
+
+from controlroom.agent.session import HubSession
+from tests.conftest import DEMO
+from tests.support.client import Client
+from tests.support.server import running_hub
+from tests.support.timing import timeout
+
+SITES = ["HUE", "HCM", "DNG", "HPG"]
+
+
+def _conference(tmp_path: Path) -> Path:
+    conf = tmp_path / "conf"
+    shutil.copytree(DEMO, conf)
+    toml = (conf / "conference.toml").read_text(encoding="utf-8")
+    toml = toml.replace("heartbeat_s = 2.0", "heartbeat_s = 0.3\nrestart_grace_s = 8.0")
+    (conf / "conference.toml").write_text(toml, encoding="utf-8")
+    return conf
+
+
+async def test_a_planned_restart_while_live_opens_no_fault(tmp_path):
+    """Stop and start with every site connected: no fault but for the site that stays away."""
+    conf = _conference(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    url = f"http://127.0.0.1:{port}"
+    agents = {code: HubSession(url, f"site-{code.lower()}", "demo") for code in SITES}
+    runs: list[asyncio.Task[None]] = []
+    try:
+        async with running_hub(conf, data, port=port) as hub:
+            op = await Client.connect(hub.ws_url, await hub.login("operator"))
+            await op.cmd("conference.phase", {"phase": "live"})
+            runs = [asyncio.create_task(agent.run()) for agent in agents.values()]
+            for code in SITES:
+                await op.event("link.changed", seconds=10, site=code, to="online")
+            await op.close()
+        agents["HPG"].stop()  # this site does not come back after the restart
+        async with running_hub(conf, data, port=port) as hub:
+            op = await Client.connect(hub.ws_url, await hub.login("operator"))
+            monitor = hub.runtime.links["demo"]
+            async with asyncio.timeout(timeout(10)):
+                while not all(monitor.sites[c].sessions for c in ("HUE", "HCM", "DNG")):
+                    await asyncio.sleep(0.05)
+            # The one that stayed away is judged once the grace is over: a later event
+            # that proves the monitor was judging, and found only it.
+            await op.event("link.changed", seconds=20, site="HPG", to="offline")
+            records = await hub.hub.events_after(0)
+    finally:
+        for agent in agents.values():
+            agent.stop()
+        for run in runs:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(run, timeout(5))
+    events = [r.event for r in records]
+    offline = [
+        e.data["site"] for e in events if e.name == "link.changed" and e.data["to"] == "offline"
+    ]
+    faults = [e.data["site"] for e in events if e.name == "fault.reported"]
+    assert offline == ["HPG"], offline
+    assert faults == ["HPG"], faults
+    names = [e.name for e in events]
+    assert "hub.stopped" in names and "fault.escalated" not in names
+    started = next(e for e in events if e.name == "hub.started")
+    assert started.data["clean"] is True and started.data["down_s"] < 10
+    assert names.index("hub.stopped") < names.index("hub.started")
