@@ -100,6 +100,7 @@ export function faultInbox(ctx, { onSite }) {
       h("span", { class: "spacer" }),
       agoEl(f.reported_at)),
     h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), f.description),
+    f.incident ? incidentLine(f.incident) : null,
     h("div", { class: "fault-meta" },
       h("span", {}, `${id} · ${clock(f.reported_at)}`),
       f.acknowledged_at ? h("span", {}, t("faults.acked_after", { s: Math.round((f.acknowledged_at - f.reported_at) / 1000) })) : null,
@@ -107,6 +108,15 @@ export function faultInbox(ctx, { onSite }) {
       lastNote ? h("span", { class: "note" }, `“${lastNote.text}”`) : null,
       f.resolution ? h("span", {}, t("faults.resolution", { text: f.resolution })) : null),
     actions.length ? h("div", { class: "row wrap actions" }, actions) : null);
+  }
+
+  // A mass drop is one card: how many of its sites are back, and which are still down.
+  function incidentLine(incident) {
+    const codes = Object.keys(incident);
+    const down = codes.filter((c) => incident[c] === "down");
+    return h("div", { class: "fault-incident" },
+      h("strong", {}, t("faults.incident_back", { back: codes.length - down.length, total: codes.length })),
+      down.length ? ` · ${t("faults.incident_down", { sites: down.join(", ") })}` : null);
   }
 
   function destroy() {

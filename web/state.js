@@ -277,7 +277,7 @@ const APPLIERS = {
       jitter_ms: d.jitter_ms ?? null,
       loss_pct: d.loss_pct ?? null,
       since: ev.at,
-      flapping: !!d.flapping,
+      flapping: !!s.link?.flapping, // owned by link.flapping, as in the hub's domain
     };
   },
   "link.flapping"(store, ev) {
@@ -304,7 +304,16 @@ const APPLIERS = {
       escalated: false,
       notes: [],
       history: [{ at: ev.at, event: ev.name, account: ev.actor?.account, state: "open" }],
+      incident: Array.isArray(d.incident) ? Object.fromEntries(d.incident.map((c) => [c, "down"])) : null,
     };
+  },
+  "fault.incident_updated"(store, ev) {
+    const f = store.state.faults[ev.data.fault_id];
+    if (!f) return;
+    f.incident = Object.assign({}, f.incident);
+    for (const code of ev.data.down || []) f.incident[code] = "down";
+    for (const code of ev.data.back || []) if (code in f.incident) f.incident[code] = "back";
+    faultChange(store, ev);
   },
   "speak.requested"(store, ev) {
     const d = ev.data;

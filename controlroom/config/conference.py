@@ -26,7 +26,15 @@ _TABLE_KEYS = {
     "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
     "web": {"allowed_origins"},
 }
-_FLOAT_KEYS = {"heartbeat_s", "rtt_ms", "jitter_ms", "loss_pct", "restart_grace_s"}
+_FLOAT_KEYS = {
+    "heartbeat_s",
+    "rtt_ms",
+    "jitter_ms",
+    "loss_pct",
+    "restart_grace_s",
+    "incident_window_s",
+    "incident_share",
+}
 
 
 @dataclass(frozen=True)

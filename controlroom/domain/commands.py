@@ -128,6 +128,25 @@ class ResolveFault(Command):
     resolution: Text
 
 
+FaultIds = Annotated[list[Ident], Field(min_length=1, max_length=500)]
+
+
+class AckFaults(Command):
+    """``fault.ack_many`` [ext]: acknowledge several faults in one step (an incident's)."""
+
+    name: ClassVar[str] = "fault.ack_many"
+    fault_ids: FaultIds
+    note: OptText = ""
+
+
+class ResolveFaults(Command):
+    """``fault.resolve_many`` [ext]: resolve several faults with one resolution."""
+
+    name: ClassVar[str] = "fault.resolve_many"
+    fault_ids: FaultIds
+    resolution: Text
+
+
 class ConfirmFault(Command):
     """``fault.confirm``: the site agrees its fault is fixed."""
 
@@ -301,6 +320,8 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(AssignFault, "operator"),
         _spec(NoteFault, "operator"),
         _spec(ResolveFault, "operator"),
+        _spec(AckFaults, "operator"),
+        _spec(ResolveFaults, "operator"),
         _spec(StartAgendaItem, "operator"),
         _spec(AdvanceAgenda, "operator"),
         _spec(FinishAgenda, "operator"),

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .commands import (
     AckFault,
+    AckFaults,
     AssignFault,
     Command,
     ConfirmFault,
@@ -33,6 +34,7 @@ from .commands import (
     ReopenFault,
     ReportFault,
     ResolveFault,
+    ResolveFaults,
 )
 from .conference import require_not_ended
 from .errors import Conflict, NotFound
@@ -85,6 +87,9 @@ class Fault:
     escalated: bool = False
     notes: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: For an incident (many sites lost at once): site code -> "down" or "back".
+    incident: dict[str, str] | None = None
+    incident_joined_at: int = 0
 
     def to_view(self) -> dict[str, Any]:
         """The snapshot's map for this fault."""
@@ -106,6 +111,7 @@ class Fault:
             "escalated": self.escalated,
             "notes": [dict(n) for n in self.notes],
             "history": [dict(h) for h in self.history],
+            "incident": dict(self.incident) if self.incident is not None else None,
         }
 
 
@@ -183,10 +189,42 @@ def _decide_transition(
     return [NewEvent(event_name, data)]
 
 
+def _decide_many(
+    state: ConferenceState, cmd: AckFaults | ResolveFaults, actor: Actor, now: int
+) -> list[NewEvent]:
+    """One event per fault that can take the step; the others are left as they are.
+
+    Every id must name a fault (``NotFound`` with the index otherwise), so a typo
+    is not silently skipped; a fault already past the step (acknowledged,
+    resolved) is skipped, which makes a repeated bulk step harmless.
+    """
+    single = "fault.ack" if isinstance(cmd, AckFaults) else "fault.resolve"
+    allowed, event_name, _ = FAULT_TRANSITIONS[single]
+    events: list[NewEvent] = []
+    seen: set[str] = set()
+    for index, fault_id in enumerate(cmd.fault_ids):
+        fault = state.faults.get(fault_id)
+        if fault is None:
+            raise NotFound(f"There is no fault {fault_id!r}.", field=f"args.fault_ids.{index}")
+        if fault_id in seen or fault.state not in allowed:
+            continue
+        seen.add(fault_id)
+        data: dict[str, Any] = {"fault_id": fault.fault_id, "site": fault.site}
+        if isinstance(cmd, AckFaults):
+            data["note"] = cmd.note
+        else:
+            data["resolution"] = cmd.resolution
+        events.append(NewEvent(event_name, data))
+    return events
+
+
 def _apply_reported(state: ConferenceState, event: Event) -> None:
     d = event.data
     fault_id = d["fault_id"]
+    incident = d.get("incident")
     state.faults[fault_id] = Fault(
+        incident={str(c): "down" for c in incident} if isinstance(incident, list) else None,
+        incident_joined_at=event.at if isinstance(incident, list) else 0,
         fault_id=fault_id,
         site=d["site"],
         category=d.get("category", "other"),
@@ -230,6 +268,19 @@ def _apply_change(state: ConferenceState, event: Event) -> None:
     fault.history.append({"at": at, "event": event.name, "account": account, "state": fault.state})
 
 
+def _apply_incident(state: ConferenceState, event: Event) -> None:
+    fault = state.faults.get(event.data.get("fault_id", ""))
+    if fault is None or fault.incident is None:
+        return
+    for code in event.data.get("down", []):
+        fault.incident[str(code)] = "down"
+        fault.incident_joined_at = event.at
+    for code in event.data.get("back", []):
+        if code in fault.incident:
+            fault.incident[str(code)] = "back"
+    _apply_change(state, event)
+
+
 def _escalation_due(state: ConferenceState, fault: Fault) -> int | None:
     if fault.severity != "critical" or fault.state != "open" or fault.escalated:
         return None
@@ -267,9 +318,12 @@ DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     ResolveFault: _decide_transition,
     ConfirmFault: _decide_transition,
     ReopenFault: _decide_transition,
+    AckFaults: _decide_many,
+    ResolveFaults: _decide_many,
 }
 APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     "fault.reported": _apply_reported,
+    "fault.incident_updated": _apply_incident,
     **{
         name: _apply_change
         for name in (

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import faults
+from . import faults, incidents
 from .commands import (
     Command,
 )
@@ -204,16 +204,17 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
         )
     ]
     open_network = faults.open_fault_of(state, site.code, "network")
-    if (
-        cmd.to == "offline"
-        and previous != "offline"
-        and state.conference.phase == "live"
-        and not cmd.flapping
-        and open_network is None
-    ):
-        reason = f" ({cmd.reason})" if cmd.reason else ""
-        text = f"Mất kết nối đường truyền tới {site.name}{reason}."
-        events.append(faults.reported_event(state, site.code, "network", "critical", text))
+    live = state.conference.phase == "live"
+    if cmd.to == "offline" and previous != "offline" and live and not cmd.flapping:
+        mass = incidents.on_offline(state, site.code, now, state.settings.thresholds)
+        if mass is not None:
+            events += mass  # one incident for many sites lost at once
+        elif open_network is None:
+            reason = f" ({cmd.reason})" if cmd.reason else ""
+            text = f"Mất kết nối đường truyền tới {site.name}{reason}."
+            events.append(faults.reported_event(state, site.code, "network", "critical", text))
+    if cmd.to == "online" and previous == "offline":
+        events += incidents.on_online(state, site.code, now)
     if cmd.to == "online" and previous in ("offline", "degraded") and open_network is not None:
         outage_s = max(0, (now - open_network.reported_at) // 1000)
         if (

@@ -82,6 +82,11 @@ class Thresholds:
     #: After the hub starts, how long sites that have not reconnected yet are not
     #: judged offline: a few heartbeats plus the clients' reconnect backoff (≤ 15 s).
     restart_grace_s: float = 20.0
+    #: Sites lost within this many seconds of each other are one incident when they are
+    #: at least ``incident_min_sites`` and ``incident_share`` of the sites connected.
+    incident_window_s: float = 10.0
+    incident_min_sites: int = 3
+    incident_share: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,11 +37,13 @@ from controlroom import package_version
 from controlroom.config import ConferenceConfig
 from controlroom.domain import (
     SYSTEM,
+    AckFaults,
     Actor,
     ConferenceState,
     DomainError,
     Event,
     NewEvent,
+    ResolveFaults,
     Tick,
     apply,
     clone_state,
@@ -262,7 +264,8 @@ class ConferenceHub(CommitLog):
                 return [], [Answer(account, key, refusal)], refusal
             records = self._chain(actor, events, now)
             seq = records[-1].event.seq if records else self._assigned_seq
-            answer = {"type": "ack", "id": command_id, "seq": seq, "result": _result(events)}
+            result = _result(events, command)
+            answer = {"type": "ack", "id": command_id, "seq": seq, "result": result}
             return records, [Answer(account, key, answer)], answer
 
         answer: dict[str, Any] = await self._submit(attempt)
@@ -365,8 +368,10 @@ class ConferenceHub(CommitLog):
         return out[:limit] if limit is not None else out
 
 
-def _result(events: list[NewEvent]) -> dict[str, Any]:
+def _result(events: list[NewEvent], command: Any = None) -> dict[str, Any]:
     """The ``result`` map of an ack: the ids the command created, if any."""
+    if isinstance(command, AckFaults | ResolveFaults):  # the faults that took the step
+        return {"fault_ids": [event.data["fault_id"] for event in events]}
     for event in reversed(events):  # agenda.advance: the item started, not the one finished
         found = {k: event.data[k] for k in RESULT_KEYS if k in event.data}
         if found:

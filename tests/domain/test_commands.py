@@ -39,6 +39,8 @@ OPERATOR_CMDS = {
     "fault.assign",
     "fault.note",
     "fault.resolve",
+    "fault.ack_many",
+    "fault.resolve_many",
     "agenda.start",
     "agenda.advance",
     "agenda.finish",
@@ -66,7 +68,7 @@ ALLOWED = {
 
 
 def test_command_table_is_the_protocol_list() -> None:
-    """COMMANDS holds exactly the version-1 wire commands."""
+    """COMMANDS holds exactly the wire commands (version 1 and the bulk fault steps)."""
     assert set(COMMANDS) == ALLOWED["admin"]
 
 

@@ -79,3 +79,34 @@ async def test_a_planned_restart_while_live_opens_no_fault(tmp_path):
     started = next(e for e in events if e.name == "hub.started")
     assert started.data["clean"] is True and started.data["down_s"] < 10
     assert names.index("hub.stopped") < names.index("hub.started")
+
+
+async def test_thirty_sites_lost_at_once_are_one_incident_that_closes_itself(tmp_path):
+    """30 sites drop within a second: the inbox holds one incident; it resolves when all return."""
+    from controlroom.config import load_conference
+
+    conf = _conference(tmp_path)
+    codes = [s.code for s in load_conference(conf).sites if s.kind == "site"][:30]
+    async with running_hub(conf, tmp_path / "data") as hub:
+        op = await Client.connect(hub.ws_url, await hub.login("operator"))
+        await op.cmd("conference.phase", {"phase": "live"})
+        tokens = {code: await hub.login(f"site-{code.lower()}") for code in codes}
+        sites = [await Client.connect(hub.ws_url, tokens[code]) for code in codes]
+        for code in codes:
+            await op.event("link.changed", seconds=10, site=code, to="online")
+        await asyncio.gather(*(site.close() for site in sites))
+        for code in codes:
+            await op.event("link.changed", seconds=10, site=code, to="offline")
+        state = hub.hub.durable
+        incidents = [f for f in state.faults.values() if f.incident]
+        assert len(incidents) == 1
+        incident = incidents[0]
+        assert sorted(incident.incident) == sorted(codes)
+        still_open = [f.fault_id for f in state.faults.values() if f.state == "open"]
+        assert still_open == [incident.fault_id], "one card in the inbox"
+        sites = [await Client.connect(hub.ws_url, tokens[code]) for code in codes]
+        resolved = await op.event("fault.resolved", seconds=20, fault_id=incident.fault_id)
+        assert resolved["data"]["auto"] is True
+        assert all(v == "back" for v in hub.hub.durable.faults[incident.fault_id].incident.values())
+        for site in sites:
+            await site.close()

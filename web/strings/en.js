@@ -78,6 +78,8 @@ export default {
   "faults.reopen": "Still broken",
   "faults.assignee": "Assigned to: {name}",
   "faults.escalated": "Escalated",
+  "faults.incident_back": "{back} of {total} sites back",
+  "faults.incident_down": "still down: {sites}",
   "faults.ask_assignee": "Assign to whom?",
   "faults.ask_note": "Note",
   "faults.ask_resolution": "How was it resolved?",

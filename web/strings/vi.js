@@ -78,6 +78,8 @@ export default {
   "faults.reopen": "Vẫn còn lỗi",
   "faults.assignee": "Người xử lý: {name}",
   "faults.escalated": "Quá hạn tiếp nhận",
+  "faults.incident_back": "{back}/{total} điểm cầu đã kết nối lại",
+  "faults.incident_down": "còn mất: {sites}",
   "faults.ask_assignee": "Giao cho ai?",
   "faults.ask_note": "Nội dung ghi chú",
   "faults.ask_resolution": "Đã xử lý thế nào?",
