@@ -4,7 +4,7 @@
 import { t, has, lang, setLang, onLangChange } from "./i18n.js";
 import { Connection } from "./connection.js";
 import { Store } from "./state.js";
-import { h, fill, toast, tick, setTimezone } from "./ui.js";
+import { h, fill, toast, tick, setTimezone, clock } from "./ui.js";
 import * as operator from "./operator.js";
 import * as assistant from "./assistant.js";
 import * as chair from "./chair.js";
@@ -196,7 +196,8 @@ function buildShell() {
       h("button", { type: "button", class: "ghost", onclick: () => logout() }, t("logout"))));
   const main = h("main", { class: `consoles role-${session.role}` });
   loading = h("p", { class: "loading" }, t("loading"));
-  fill(root, header, loading, main);
+  banner = h("div", { class: "hub-gone", role: "alert", hidden: true });
+  fill(root, header, banner, loading, main);
   const ctx = makeCtx();
   live.views = (CONSOLES[session.role] || []).map((mod) => {
     const container = h("div", { class: "console" });
@@ -206,11 +207,24 @@ function buildShell() {
   renderIndicator();
 }
 
+let banner = null;
+let staleSince = null;
+
 function renderIndicator() {
   if (!live || !indicator) return;
   const status = live.conn.status;
   indicator.className = `conn ${status}`;
   indicator.textContent = t(`conn.${status}`);
+  // Once synced, losing the hub greys every view and says since when nothing is live,
+  // so nobody reads a stale grid as the truth.
+  const gone = live.store.loaded && status !== "connected";
+  if (gone && staleSince == null) staleSince = Date.now();
+  if (!gone) staleSince = null;
+  document.body.classList.toggle("stale", gone);
+  if (banner) {
+    banner.hidden = !gone;
+    banner.textContent = gone ? t("hub.gone", { time: clock(staleSince) }) : "";
+  }
 }
 
 let pending = false;

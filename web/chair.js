@@ -4,9 +4,11 @@ import { t } from "./i18n.js";
 import { h, fill, countdownEl, clock } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
 
+/** Sites in trouble for the chair: a link offline or degraded, or a critical fault open
+ * (a minor fault is the operators' business, not the chair's). */
 export function troubledSites(state) {
   const open = new Set(Object.values(state.faults || {})
-    .filter((f) => OPEN_FAULT_STATES.has(f.state)).map((f) => f.site));
+    .filter((f) => OPEN_FAULT_STATES.has(f.state) && f.severity === "critical").map((f) => f.site));
   return Object.values(state.sites).filter((s) =>
     s.link?.state === "offline" || s.link?.state === "degraded" || open.has(s.code));
 }

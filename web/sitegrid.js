@@ -5,7 +5,7 @@
 // order is each tile's CSS `order` (ties keep the hub's order), so no node moves.
 
 import { t } from "./i18n.js";
-import { h, panel } from "./ui.js";
+import { h, panel, clock } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
 import { sparkEl, drawSpark, linkNumbers, fmtPct } from "./spark.js";
 
@@ -135,8 +135,12 @@ export function siteGrid(ctx, { onSite }) {
     const cls = ["tile", `link-${st}`, s.kind === "central" && "central", open && "has-fault",
       link.flapping && "flapping", !s.checked_in && "not-in"].filter(Boolean).join(" ");
     set(e, "cls", cls, (v) => (e.el.className = v));
-    set(e, "rtt", link.rtt_ms == null ? "—" : `${Math.round(link.rtt_ms)} ms`, (v) => (e.refs.rtt.textContent = v));
-    set(e, "loss", !link.loss_pct ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
+    // An offline site's last RTT is history, not news: say since when it is lost.
+    const lost = st === "offline" && link.since != null;
+    const rtt = lost ? t("tile.lost_since", { time: clock(link.since) })
+      : link.rtt_ms == null ? "—" : `${Math.round(link.rtt_ms)} ms`;
+    set(e, "rtt", rtt, (v) => (e.refs.rtt.textContent = v));
+    set(e, "loss", lost || !link.loss_pct ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
     set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
     set(e, "check", s.checked_in, (v) => (e.refs.check.textContent = v ? "✔" : ""));
     set(e, "faults", open, (v) => {

@@ -11,6 +11,8 @@ export default {
   "login.failed": "Wrong username or password.",
   "login.error": "Could not sign in: {message}",
   "login.expired": "Your session has expired; please sign in again.",
+  "hub.gone": "No connection to the hub since {time}: what the screen shows is no longer live. Reconnecting…",
+  "tile.lost_since": "lost since {time}",
   "hub.restarted": "The hub restarted ({seconds} s without it); the sites are reconnecting.",
   "hub.recovered": "The hub restarted after a failure ({seconds} s without it); the sites are reconnecting.",
   "login.throttled": "Too many wrong passwords. Please try again in {seconds} seconds.",

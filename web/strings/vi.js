@@ -11,6 +11,8 @@ export default {
   "login.failed": "Sai tên đăng nhập hoặc mật khẩu.",
   "login.error": "Không đăng nhập được: {message}",
   "login.expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
+  "hub.gone": "Mất kết nối tới máy chủ điều hành từ {time}: số liệu trên màn hình không còn cập nhật. Đang kết nối lại…",
+  "tile.lost_since": "mất từ {time}",
   "hub.restarted": "Máy chủ điều hành vừa khởi động lại (gián đoạn {seconds} giây); các điểm cầu đang kết nối lại.",
   "hub.recovered": "Máy chủ điều hành vừa khởi động lại sau sự cố (gián đoạn {seconds} giây); các điểm cầu đang kết nối lại.",
   "login.throttled": "Sai mật khẩu quá nhiều lần. Vui lòng thử lại sau {seconds} giây.",
