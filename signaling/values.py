@@ -31,11 +31,33 @@ def _join(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+def _flat_safe(value: dict[str, Any]) -> bool:
+    """True for a map of safe scalars only (a pong, most acks): no walk needed."""
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            if not (item.isascii() or valid_text(item)):
+                return False
+        elif kind is int:
+            if not -SAFE_INT <= item <= SAFE_INT:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif item is not None and kind is not bool:
+            return False  # a container (or anything else): the full walk decides
+        if type(key) is str and not key.isascii() and not valid_text(key):
+            return False
+    return True
+
+
 def unsafe_path(value: Any) -> str | None:
     """The dotted path of the first value no peer may send in ``value``, or None.
 
     The path of the frame itself is ``""``; of ``{"args": {"x": nan}}`` it is ``args.x``.
     """
+    if type(value) is dict and _flat_safe(value):
+        return None
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         item, path, depth = stack.pop()

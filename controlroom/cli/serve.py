@@ -86,7 +86,6 @@ def run_server(
     simulate: list[tuple[str, str]] | None = None,
 ) -> int:
     """Load the conferences, bind, start the runtime, then serve until told to stop."""
-    import uvicorn
 
     from controlroom.app import Options, build_runtime, create_app, server_config
 
@@ -121,10 +120,36 @@ def run_server(
     # The runtime starts here rather than in uvicorn's lifespan, so that a Redis that
     # cannot be reached is one line and exit status 3 instead of uvicorn's traceback.
     config = server_config(app, args.host, args.port, log_level=args.log_level, lifespan="off")
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(server, sock, runtime, args, simulate, banner))
     return 0
+
+
+def _server_class() -> Any:
+    """uvicorn's Server, except that a SIGTERM it caught does not end the process early.
+
+    uvicorn re-raises the signal it caught once it has shut down, so that the default
+    handler ends the process. Here the runtime is stopped after the server (the last
+    checkpoint, ``hub.stopped``): the signal is dropped, and the CLI returns normally.
+    """
+    import uvicorn
+
+    class CliServer(uvicorn.Server):
+        caught: list[int] = []
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    captured = getattr(self, "_captured_signals", None)
+                    if captured:
+                        self.caught = list(captured)
+                        captured.clear()
+
+    return CliServer
 
 
 def _loop_factory() -> Any:

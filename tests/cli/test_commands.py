@@ -246,3 +246,64 @@ def test_a_closed_pipe_is_not_a_traceback(conf: Path) -> None:
     process.wait(30)
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
     assert process.returncode == 1
+
+
+def test_sigterm_stops_cleanly_and_the_log_ends_signed(conf: Path, tmp_path: Path) -> None:
+    """serve under SIGTERM: exit 0, the log ends with hub.stopped and a last checkpoint."""
+    import json
+    import signal
+    import sqlite3
+    import time
+    import urllib.request
+
+    from controlroom.store.checkpoints import generate_key
+
+    keys = tmp_path / "keys"
+    generate_key(keys)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "controlroom", "serve", "--config", str(conf), "--data", str(data),
+         "--port", str(port), "--checkpoint-key", str(keys / "checkpoint.key"),
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the hub did not start"
+                time.sleep(0.1)
+        login = urllib.request.Request(
+            base + "/api/login",
+            data=json.dumps({"username": "operator", "password": "demo"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(login, timeout=10) as r:
+            token = json.loads(r.read())["token"]
+        command = urllib.request.Request(
+            base + "/api/conferences/demo/commands",
+            data=json.dumps(
+                {"id": "live-1", "name": "conference.phase", "args": {"phase": "live"}}
+            ).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(command, timeout=10) as r:
+            assert json.loads(r.read())["type"] == "ack"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+    db = sqlite3.connect(data / "events.db")
+    names = [row[0] for row in db.execute("SELECT name FROM events ORDER BY seq")]
+    db.close()
+    assert names[-2:] == ["hub.stopped", "log.checkpoint"], names
