@@ -6,6 +6,7 @@ import { t } from "./i18n.js";
 import { h, fill, button, panel, agoEl, clock, ask } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
 import { alert, muted, setMuted } from "./sound.js";
+import { faultDescription, faultResolution, noteText } from "./messages.js";
 
 const SEV_RANK = { critical: 0, major: 1, minor: 2 };
 const REMIND_MS = 30000;
@@ -99,14 +100,14 @@ export function faultInbox(ctx, { onSite }) {
       escalated ? h("span", { class: "badge esc" }, t("faults.escalated")) : null,
       h("span", { class: "spacer" }),
       agoEl(f.reported_at)),
-    h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), f.description),
+    h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), faultDescription(f, state)),
     f.incident ? incidentLine(f.incident) : null,
     h("div", { class: "fault-meta" },
       h("span", {}, `${id} · ${clock(f.reported_at)}`),
       f.acknowledged_at ? h("span", {}, t("faults.acked_after", { s: Math.round((f.acknowledged_at - f.reported_at) / 1000) })) : null,
       f.assignee ? h("span", {}, t("faults.assignee", { name: f.assignee })) : null,
-      lastNote ? h("span", { class: "note" }, `“${lastNote.text}”`) : null,
-      f.resolution ? h("span", {}, t("faults.resolution", { text: f.resolution })) : null),
+      lastNote ? h("span", { class: "note" }, `“${noteText(lastNote, state)}”`) : null,
+      f.resolution ? h("span", {}, t("faults.resolution", { text: faultResolution(f, state) })) : null),
     actions.length ? h("div", { class: "row wrap actions" }, actions) : null);
   }
 

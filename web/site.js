@@ -3,6 +3,7 @@
 import { t, LANGS } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
 import { testCallPanel } from "./readiness.js";
+import { faultDescription, faultResolution } from "./messages.js";
 
 const QUICK = [
   ["quick.no_audio", "audio", "critical"],
@@ -171,10 +172,10 @@ export function mount(container, ctx) {
         h("span", { class: "sev" }, t(`sev.${f.severity}`)),
         h("span", { class: "fstate" }, t(`fstate.${f.state}`)),
         h("span", { class: "spacer" }), agoEl(f.reported_at)),
-      h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), f.description),
+      h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), faultDescription(f, state)),
       h("div", { class: "fault-meta" }, h("span", {}, `${f.fault_id} · ${clock(f.reported_at)}`),
         f.assignee ? h("span", {}, t("faults.assignee", { name: f.assignee })) : null,
-        f.resolution ? h("span", {}, t("faults.resolution", { text: f.resolution })) : null),
+        f.resolution ? h("span", {}, t("faults.resolution", { text: faultResolution(f, state) })) : null),
       f.state === "resolved" ? h("div", { class: "row wrap actions" },
         button(t("faults.confirm"), () => ctx.cmd("fault.confirm", { fault_id: f.fault_id }), "ok"),
         button(t("faults.reopen"), async () => {

@@ -5,6 +5,7 @@
 import { t } from "./i18n.js";
 import { h, fill, button, agoEl, clock, ask, tick } from "./ui.js";
 import { historyChart, linkNumbers, fmtPct } from "./spark.js";
+import { faultDescription } from "./messages.js";
 
 const HISTORY_MS = 30 * 60 * 1000;
 
@@ -107,7 +108,7 @@ export function siteDetail(ctx) {
           faults.length ? h("ul", { class: "detail-faults" }, faults.map((f) =>
             h("li", { class: `sev-${f.severity}` },
               h("span", { class: "fstate" }, t(`fstate.${f.state}`)), " ",
-              `${f.fault_id} · ${clock(f.reported_at)} · ${t(`cat.${f.category}`)}: `, f.description)))
+              `${f.fault_id} · ${clock(f.reported_at)} · ${t(`cat.${f.category}`)}: `, faultDescription(f, state))))
             : h("p", { class: "empty" }, t("faults.empty"))),
         h("section", {},
           h("div", { class: "label" }, t("detail.testcall")),

@@ -156,6 +156,7 @@ function faultChange(store, ev) {
   else if (ev.name === "fault.assigned") f.assignee = d.assignee ?? null;
   else if (ev.name === "fault.resolved") {
     f.resolution = d.resolution ?? null;
+    f.resolution_code = d.resolution_code || null;
     if (f.resolved_at == null) f.resolved_at = ev.at;
   } else if (ev.name === "fault.confirmed") f.confirmed_at = ev.at;
   else if (ev.name === "fault.reopened") f.reopened_at = ev.at;
@@ -163,7 +164,7 @@ function faultChange(store, ev) {
   const text = d.text || d.note;
   f.notes = f.notes || [];
   f.history = f.history || [];
-  if (text) f.notes.push({ at: ev.at, account: ev.actor?.account, text });
+  if (text) f.notes.push({ at: ev.at, account: ev.actor?.account, text, ...(d.text_code ? { code: d.text_code } : {}) });
   f.history.push({ at: ev.at, event: ev.name, account: ev.actor?.account, state: f.state });
 }
 
@@ -305,6 +306,8 @@ const APPLIERS = {
       notes: [],
       history: [{ at: ev.at, event: ev.name, account: ev.actor?.account, state: "open" }],
       incident: Array.isArray(d.incident) ? Object.fromEntries(d.incident.map((c) => [c, "down"])) : null,
+      description_code: d.description_code || null,
+      resolution_code: null,
     };
   },
   "fault.incident_updated"(store, ev) {

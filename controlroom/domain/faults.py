@@ -90,6 +90,9 @@ class Fault:
     #: For an incident (many sites lost at once): site code -> "down" or "back".
     incident: dict[str, str] | None = None
     incident_joined_at: int = 0
+    #: The hub's own texts as codes with parameters, rendered in the reader's language.
+    description_code: dict[str, Any] | None = None
+    resolution_code: dict[str, Any] | None = None
 
     def to_view(self) -> dict[str, Any]:
         """The snapshot's map for this fault."""
@@ -112,6 +115,8 @@ class Fault:
             "notes": [dict(n) for n in self.notes],
             "history": [dict(h) for h in self.history],
             "incident": dict(self.incident) if self.incident is not None else None,
+            "description_code": self.description_code,
+            "resolution_code": self.resolution_code,
         }
 
 
@@ -225,6 +230,7 @@ def _apply_reported(state: ConferenceState, event: Event) -> None:
     state.faults[fault_id] = Fault(
         incident={str(c): "down" for c in incident} if isinstance(incident, list) else None,
         incident_joined_at=event.at if isinstance(incident, list) else 0,
+        description_code=d.get("description_code"),
         fault_id=fault_id,
         site=d["site"],
         category=d.get("category", "other"),
@@ -254,6 +260,7 @@ def _apply_change(state: ConferenceState, event: Event) -> None:
         fault.assignee = d.get("assignee")
     elif event.name == "fault.resolved":
         fault.resolution = d.get("resolution")
+        fault.resolution_code = d.get("resolution_code")
         if fault.resolved_at is None:
             fault.resolved_at = at
     elif event.name == "fault.confirmed":
@@ -264,7 +271,10 @@ def _apply_change(state: ConferenceState, event: Event) -> None:
         fault.escalated = True
     text = d.get("text") or d.get("note")
     if text:
-        fault.notes.append({"at": at, "account": account, "text": text})
+        note: dict[str, Any] = {"at": at, "account": account, "text": text}
+        if d.get("text_code"):
+            note["code"] = d["text_code"]
+        fault.notes.append(note)
     fault.history.append({"at": at, "event": event.name, "account": account, "state": fault.state})
 
 

@@ -20,6 +20,7 @@ decided on the state before the change):
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from . import faults
 from .faults import Fault
@@ -56,7 +57,8 @@ def on_offline(state: ConferenceState, site: str, now: int, t: Thresholds) -> li
         if now - incident.incident_joined_at <= window_ms:
             text = f"Thêm điểm cầu mất kết nối: {_names(state, [site])}."
             data = {"fault_id": incident.fault_id, "site": incident.site, "down": [site]}
-            return [NewEvent("fault.incident_updated", {**data, "text": text})]
+            joined = {"code": "incident_down", "sites": [site]}
+            return [NewEvent("fault.incident_updated", {**data, "text": text, "text_code": joined})]
     recent = [
         code
         for code, s in state.sites.items()
@@ -76,9 +78,11 @@ def on_offline(state: ConferenceState, site: str, now: int, t: Thresholds) -> li
     )
     report = faults.reported_event(state, _central(state), "network", "critical", description)
     report.data["incident"] = lost
+    described: dict[str, Any] = {"code": "incident", "sites": lost, "window_s": t.incident_window_s}
+    report.data["description_code"] = described
     events = [report]
-    for code in recent:
-        own = faults.open_fault_of(state, code, "network")
+    for lost_site in recent:
+        own = faults.open_fault_of(state, lost_site, "network")
         if own is not None and _hub_holds(own):
             text = f"Gộp vào sự cố mất kết nối đồng loạt {report.data['fault_id']}."
             events.append(
@@ -86,7 +90,7 @@ def on_offline(state: ConferenceState, site: str, now: int, t: Thresholds) -> li
                     "fault.resolved",
                     {
                         "fault_id": own.fault_id,
-                        "site": code,
+                        "site": lost_site,
                         "resolution": text,
                         "auto": True,
                         "merged_into": report.data["fault_id"],
@@ -105,7 +109,13 @@ def on_online(state: ConferenceState, site: str, now: int) -> list[NewEvent]:
     events = [
         NewEvent(
             "fault.incident_updated",
-            {"fault_id": incident.fault_id, "site": incident.site, "back": [site], "text": text},
+            {
+                "fault_id": incident.fault_id,
+                "site": incident.site,
+                "back": [site],
+                "text": text,
+                "text_code": {"code": "incident_back", "sites": [site]},
+            },
         )
     ]
     still_down = [c for c, s in incident.incident.items() if s == "down" and c != site]
@@ -119,6 +129,11 @@ def on_online(state: ConferenceState, site: str, now: int) -> list[NewEvent]:
                     "site": incident.site,
                     "resolution": f"Tất cả {len(incident.incident)} điểm cầu đã kết nối lại"
                     f" sau {outage_s // 60} phút {outage_s % 60} giây; hệ thống tự đóng sự cố.",
+                    "resolution_code": {
+                        "code": "incident_resolved",
+                        "count": len(incident.incident),
+                        "outage_s": outage_s,
+                    },
                     "auto": True,
                     "outage_s": outage_s,
                 },

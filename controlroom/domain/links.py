@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import faults, incidents
 from .commands import (
@@ -65,12 +66,17 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """What ``observe`` & co. decided: a new state, or flapping set or cleared."""
+    """What ``observe`` & co. decided: a new state, or flapping set or cleared.
+
+    ``cause`` is why, as a code with parameters that each console renders in its
+    reader's language; ``reason`` is the same in English words, for the log.
+    """
 
     kind: str  # "state" | "flapping"
     to: str
     reason: str
     flapping: bool
+    cause: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -84,30 +90,69 @@ class LinkHealth:
     flapping: bool = False
 
 
-def problems(sample: Sample, t: Thresholds) -> list[str]:
-    """The reasons a sample is bad, in words an operator reads (empty when good)."""
-    out = []
+def _round(value: float, digits: int = 0) -> float | int:
+    return round(value) if digits == 0 else round(value, digits)
+
+
+def problems(sample: Sample, t: Thresholds) -> list[dict[str, Any]]:
+    """Why a sample is bad, as codes with their figures (empty when good)."""
+    out: list[dict[str, Any]] = []
     if sample.rtt_ms is not None and sample.rtt_ms > t.rtt_ms:
-        out.append(f"RTT {sample.rtt_ms:.0f} ms > {t.rtt_ms:.0f} ms")
+        out.append({"code": "rtt_high", "rtt_ms": _round(sample.rtt_ms), "limit_ms": t.rtt_ms})
     if sample.jitter_ms is not None and sample.jitter_ms > t.jitter_ms:
-        out.append(f"jitter {sample.jitter_ms:.0f} ms > {t.jitter_ms:.0f} ms")
+        out.append(
+            {"code": "jitter_high", "jitter_ms": _round(sample.jitter_ms), "limit_ms": t.jitter_ms}
+        )
     if sample.loss_pct is not None and sample.loss_pct > t.loss_pct:
-        out.append(f"loss {sample.loss_pct:.1f} % > {t.loss_pct:g} %")
+        out.append(
+            {"code": "loss_high", "loss_pct": _round(sample.loss_pct, 1), "limit_pct": t.loss_pct}
+        )
     if sample.audio == "fail":
-        out.append("audio failing")
+        out.append({"code": "audio_failing"})
     if sample.video == "fail":
-        out.append("video failing")
+        out.append({"code": "video_failing"})
     return out
 
 
-def describe(sample: Sample) -> str:
-    """A short summary of a good sample, for the reason of a recovery."""
-    parts = []
+def measured(sample: Sample) -> dict[str, Any]:
+    """The figures of a good sample, for the cause of a recovery."""
+    out: dict[str, Any] = {}
     if sample.rtt_ms is not None:
-        parts.append(f"RTT {sample.rtt_ms:.0f} ms")
+        out["rtt_ms"] = _round(sample.rtt_ms)
     if sample.loss_pct is not None:
-        parts.append(f"loss {sample.loss_pct:.1f} %")
-    return ", ".join(parts) or "responding"
+        out["loss_pct"] = _round(sample.loss_pct, 1)
+    return out
+
+
+def cause_text(cause: dict[str, Any]) -> str:
+    """A cause in English words (the ``reason`` of events, for logs and version-1 clients)."""
+    code = cause.get("code")
+    if code == "bad_samples":
+        parts = "; ".join(cause_text(p) for p in cause.get("problems", []))
+        return f"{parts} ({cause.get('samples')} samples)"
+    if code == "rtt_high":
+        return f"RTT {cause['rtt_ms']:.0f} ms > {cause['limit_ms']:.0f} ms"
+    if code == "jitter_high":
+        return f"jitter {cause['jitter_ms']:.0f} ms > {cause['limit_ms']:.0f} ms"
+    if code == "loss_high":
+        return f"loss {cause['loss_pct']:.1f} % > {cause['limit_pct']:g} %"
+    if code in ("audio_failing", "video_failing", "connection_closed"):
+        return str(code).replace("_", " ")
+    if code in ("responding", "good_samples"):
+        figures = []
+        if cause.get("rtt_ms") is not None:
+            figures.append(f"RTT {cause['rtt_ms']:.0f} ms")
+        if cause.get("loss_pct") is not None:
+            figures.append(f"loss {cause['loss_pct']:.1f} %")
+        text = ", ".join(figures) or "responding"
+        return text if code == "responding" else f"{text} ({cause.get('samples')} good samples)"
+    if code == "no_answer":
+        return f"no answer for {cause['seconds']:.0f} s"
+    if code == "stable":
+        return f"stable for {cause['minutes']} min"
+    if code == "flapping":
+        return f"{cause['changes']} changes in {cause['minutes']} min"
+    return str(code or "")
 
 
 def observe(h: LinkHealth, sample: Sample, t: Thresholds) -> list[Transition]:
@@ -121,12 +166,14 @@ def observe(h: LinkHealth, sample: Sample, t: Thresholds) -> list[Transition]:
         h.bad_run = 0
     if bad:
         if h.state != "degraded" and h.bad_run >= t.bad_samples:
-            return _change(h, "degraded", f"{'; '.join(bad)} ({h.bad_run} samples)", sample.at, t)
+            cause = {"code": "bad_samples", "samples": h.bad_run, "problems": bad}
+            return _change(h, "degraded", cause, sample.at, t)
         return []
     if h.state == "unknown":
-        return _change(h, "online", describe(sample), sample.at, t)
+        return _change(h, "online", {"code": "responding", **measured(sample)}, sample.at, t)
     if h.state in ("degraded", "offline") and h.good_run >= t.good_samples:
-        return _change(h, "online", f"{describe(sample)} ({h.good_run} good samples)", sample.at, t)
+        cause = {"code": "good_samples", "samples": h.good_run, **measured(sample)}
+        return _change(h, "online", cause, sample.at, t)
     return []
 
 
@@ -137,15 +184,15 @@ def silence(
     limit_ms = t.offline_after_missed * heartbeat_s * 1000
     if h.state in ("offline", "unknown") or now - last_heard < limit_ms:
         return []
-    quiet_s = (now - last_heard) / 1000
-    return _change(h, "offline", f"no answer for {quiet_s:.0f} s", now, t)
+    quiet_s = round((now - last_heard) / 1000)
+    return _change(h, "offline", {"code": "no_answer", "seconds": quiet_s}, now, t)
 
 
 def closed(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
     """The site's last session closed: offline at once."""
     if h.state == "offline":
         return []
-    return _change(h, "offline", "connection closed", now, t)
+    return _change(h, "offline", {"code": "connection_closed"}, now, t)
 
 
 def settle(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
@@ -154,21 +201,25 @@ def settle(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
     if h.flapping and (not h.changes or now - h.changes[-1] >= window_ms):
         h.flapping = False
         h.changes.clear()
-        return [Transition("flapping", h.state, f"stable for {t.flap_window_s // 60} min", False)]
+        cause = {"code": "stable", "minutes": t.flap_window_s // 60}
+        return [Transition("flapping", h.state, cause_text(cause), False, cause)]
     return []
 
 
-def _change(h: LinkHealth, to: str, reason: str, now: int, t: Thresholds) -> list[Transition]:
+def _change(
+    h: LinkHealth, to: str, cause: dict[str, Any], now: int, t: Thresholds
+) -> list[Transition]:
     h.state = to
     h.bad_run = h.good_run = 0
     window_ms = t.flap_window_s * 1000
     h.changes = [at for at in h.changes if now - at < window_ms] + [now]
-    out = [Transition("state", to, reason, h.flapping)]
+    reason = cause_text(cause)
+    out = [Transition("state", to, reason, h.flapping, cause)]
     if not h.flapping and len(h.changes) > t.flap_changes:
         h.flapping = True
-        out = [Transition("state", to, reason, True)]
-        minutes = t.flap_window_s // 60
-        out.append(Transition("flapping", to, f"{len(h.changes)} changes in {minutes} min", True))
+        out = [Transition("state", to, reason, True, cause)]
+        flap = {"code": "flapping", "changes": len(h.changes), "minutes": t.flap_window_s // 60}
+        out.append(Transition("flapping", to, cause_text(flap), True, flap))
     return out
 
 
@@ -196,6 +247,7 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
                 "from": previous,
                 "to": cmd.to,
                 "reason": cmd.reason,
+                "cause": cmd.cause,
                 "rtt_ms": cmd.rtt_ms,
                 "loss_pct": cmd.loss_pct,
                 "jitter_ms": cmd.jitter_ms,
@@ -210,9 +262,13 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
         if mass is not None:
             events += mass  # one incident for many sites lost at once
         elif open_network is None:
-            reason = f" ({cmd.reason})" if cmd.reason else ""
-            text = f"Mất kết nối đường truyền tới {site.name}{reason}."
-            events.append(faults.reported_event(state, site.code, "network", "critical", text))
+            # The words are the fallback of version-1 clients; consoles render the code.
+            text = f"Mất kết nối đường truyền tới {site.name}."
+            report = faults.reported_event(state, site.code, "network", "critical", text)
+            report.data["description_code"] = {
+                "code": "link_lost", "site": site.code, "cause": cmd.cause
+            }  # fmt: skip
+            events.append(report)
     if cmd.to == "online" and previous == "offline":
         events += incidents.on_online(state, site.code, now)
     if cmd.to == "online" and previous in ("offline", "degraded") and open_network is not None:
@@ -234,14 +290,16 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
                         "fault_id": open_network.fault_id,
                         "site": site.code,
                         "resolution": text,
+                        "resolution_code": {"code": "link_back_resolved", "outage_s": outage_s},
                         "auto": True,
                         "outage_s": outage_s,
                     },
                 )
             )
         else:  # a person has it (or reported it): it stays theirs, with a note
-            text = f"Đường truyền đã trở lại bình thường ({cmd.reason or 'online'})."
-            events.append(faults.note_event(open_network, text))
+            note = faults.note_event(open_network, "Đường truyền đã trở lại bình thường.")
+            note.data["text_code"] = {"code": "link_back", "cause": cmd.cause}
+            events.append(note)
     return events
 
 
@@ -258,7 +316,13 @@ def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) 
         return []
     return [
         NewEvent(
-            "link.flapping", {"site": site.code, "flapping": cmd.flapping, "reason": cmd.reason}
+            "link.flapping",
+            {
+                "site": site.code,
+                "flapping": cmd.flapping,
+                "reason": cmd.reason,
+                "cause": cmd.cause,
+            },
         )
     ]
 

@@ -32,6 +32,8 @@ class LinkChange(Command):
     site: Ident
     to: LinkState
     reason: OptText = ""
+    #: Why, as a code with parameters (``{"code": "no_answer", "seconds": 6}``).
+    cause: dict[str, Any] | None = None
     rtt_ms: float | None = None
     loss_pct: float | None = None
     jitter_ms: float | None = None
@@ -45,6 +47,7 @@ class LinkFlap(Command):
     site: Ident
     flapping: bool
     reason: OptText = ""
+    cause: dict[str, Any] | None = None
 
 
 class CallSite(Command):

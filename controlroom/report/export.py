@@ -28,9 +28,11 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _cell(kind: str, value: Any, tz: str) -> Any:
+def _cell(kind: str, value: Any, tz: str, lang: str = "vi") -> Any:
     if value is None:
         return ""
+    if kind == "words" and isinstance(value, dict):
+        return value.get(lang) or value.get("vi") or ""
     if kind == "time":
         return iso(value, tz)
     if kind == "bool":
@@ -45,7 +47,7 @@ def table_csv(table: Table, lang: str, tz: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(safe_row(t(c.label, lang) for c in table.columns))
     for row in table.rows:
-        writer.writerow(safe_row(_cell(c.kind, row.get(c.key), tz) for c in table.columns))
+        writer.writerow(safe_row(_cell(c.kind, row.get(c.key), tz, lang) for c in table.columns))
     return out.getvalue()
 
 

@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Any
 
 from controlroom.domain.model import Event
+from controlroom.report.messages import both
 from controlroom.report.stats import seconds, summary
 
 OPEN = frozenset({"open", "acknowledged", "reopened"})
@@ -32,7 +33,8 @@ _STATE_AFTER = {
 class Faults:
     """Folds ``fault.*`` events; :meth:`result` gives the section."""
 
-    def __init__(self) -> None:
+    def __init__(self, site_names: dict[str, str] | None = None) -> None:
+        self.site_names = site_names or {}
         self.faults: dict[str, dict[str, Any]] = {}
         self.escalations: list[dict[str, Any]] = []
 
@@ -45,7 +47,12 @@ class Faults:
                 "site": d.get("site"),
                 "category": d.get("category", "other"),
                 "severity": d.get("severity", "minor"),
-                "description": d.get("description", ""),
+                # The hub's own texts are codes: in the words of the report's language.
+                "description": both(
+                    d.get("description_code"),
+                    d.get("description", ""),
+                    lambda code: self.site_names.get(code, code),
+                ),
                 "reported_at": event.at,
                 "reported_by": event.actor.account,
                 "acknowledged_at": None,

@@ -88,6 +88,8 @@ def _cell(
         text = t("yes" if value else "no", lang)
     elif kind == "enum":
         text = t(str(value), lang)
+    elif kind == "words" and isinstance(value, dict):  # rendered per language
+        text = str(value.get(lang) or value.get("vi") or "")
     else:
         text = str(value)
     attr = f' class="{cls}"' if cls else ""

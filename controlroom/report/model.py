@@ -46,7 +46,7 @@ def build_report(
 ) -> dict[str, Any]:
     """The whole report of one conference, from its log (and its checkpoints' check)."""
     attendance = Attendance(config.sites)
-    faults = Faults()
+    faults = Faults({site.code: site.name for site in config.sites})
     speaking = Speaking()
     runscript = RunScript(config.agenda)
     testcalls = TestCalls(config.sites)

@@ -136,7 +136,8 @@ def tables(report: dict[str, Any]) -> list[Table]:
             "faults",
             _c(
                 "fault_id site category::enum severity::enum reported_at::time "
-                "ack_s:to_ack:dur resolve_s:to_resolve:dur state::enum escalated::bool description"
+                "ack_s:to_ack:dur resolve_s:to_resolve:dur state::enum escalated::bool "
+                "description::words"
             ),
             faults["faults"],
         ),

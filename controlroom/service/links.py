@@ -274,13 +274,16 @@ class LinkMonitor:
                     site=link.code,
                     to=t.to,  # type: ignore[arg-type]
                     reason=t.reason,
+                    cause=t.cause,
                     rtt_ms=_round(link.rtt_ms),
                     loss_pct=_round(link.loss_pct),
                     jitter_ms=_round(link.jitter_ms),
                     flapping=t.flapping,
                 )
             else:
-                command = LinkFlap(site=link.code, flapping=t.flapping, reason=t.reason)
+                command = LinkFlap(
+                    site=link.code, flapping=t.flapping, reason=t.reason, cause=t.cause
+                )
             self._commands.put_nowait(command)
 
     async def _write_loop(self) -> None:

@@ -1,0 +1,61 @@
+// The hub's own texts (a lost link, an incident, a fault it closed) arrive as codes
+// with parameters and are rendered here in the reader's language, so no English
+// fragment reaches a Vietnamese screen and no Vietnamese an English one. The words
+// the hub also stores beside each code are the fallback of older clients.
+
+import { t } from "./i18n.js";
+
+function figure(value) {
+  return value == null ? "—" : String(value);
+}
+
+/** A link cause ({code, ...figures}) in words, or "". */
+export function causeText(cause) {
+  if (!cause || !cause.code) return "";
+  if (cause.code === "bad_samples") {
+    const problems = (cause.problems || []).map(causeText).join("; ");
+    return t("cause.bad_samples", { problems, samples: figure(cause.samples) });
+  }
+  const vars = {};
+  for (const [k, v] of Object.entries(cause)) vars[k] = figure(v);
+  for (const k of ["rtt_ms", "loss_pct", "samples", "seconds"]) if (!(k in vars)) vars[k] = "—";
+  return t(`cause.${cause.code}`, vars);
+}
+
+export function durationText(seconds) {
+  const s = Math.max(0, Math.round(seconds || 0));
+  const m = Math.floor(s / 60);
+  return m ? t("duration.min_s", { m, s: s % 60 }) : t("duration.s", { s });
+}
+
+/** The text of a message code, or null when there is none (use the stored words). */
+export function messageText(msg, siteName = (code) => code) {
+  if (!msg || !msg.code) return null;
+  const cause = causeText(msg.cause);
+  const sites = (msg.sites || []).map(siteName);
+  return t(`msg.${msg.code}`, {
+    ...msg,
+    site: msg.site ? siteName(msg.site) : "",
+    sites: sites.join(", "),
+    count: msg.count ?? sites.length,
+    because: cause ? ` (${cause})` : "",
+    duration: durationText(msg.outage_s),
+  });
+}
+
+function namer(state) {
+  return (code) => state?.sites?.[code]?.name || code;
+}
+
+/** A fault's description: its code rendered, else the words it was reported with. */
+export function faultDescription(f, state) {
+  return messageText(f.description_code, namer(state)) ?? f.description;
+}
+
+export function faultResolution(f, state) {
+  return messageText(f.resolution_code, namer(state)) ?? f.resolution;
+}
+
+export function noteText(note, state) {
+  return messageText(note.code, namer(state)) ?? note.text;
+}
