@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -48,11 +46,14 @@ from controlroom.domain import (
 )
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.sessions import Sessions
-from media.caller import CallOptions, TestCaller, checked_ice_servers
-from media.grading import Reason, Thresholds, grade
+from controlroom.service.testcall_settings import TestCallSettings
+from media.caller import TestCaller
+from media.grading import Reason, grade
 from signaling.connection import Connection
 from signaling.errors import SignalError
 from signaling.values import finite_number
+
+__all__ = ["TestCallRunner", "TestCallSettings", "wire_testcalls"]
 
 log = logging.getLogger("controlroom.testcalls")
 
@@ -61,31 +62,6 @@ MAX_STATS_KEYS = 64
 MAX_SDP = 60_000
 #: The largest magnitude a site may report for a measurement (packets, dB, fps, ms).
 STATS_LIMIT = 1e9
-
-
-@dataclass
-class TestCallSettings:
-    """How the hub calls sites (``CONTROLROOM_ICE_SERVERS``: a JSON list of ICE servers)."""
-
-    __test__ = False
-
-    call: CallOptions = field(default_factory=CallOptions)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    answer_timeout_s: float = 15.0
-    retry_delay_s: float = 30.0
-    test_at_grace_s: float = 600.0
-
-    @classmethod
-    def from_env(cls) -> TestCallSettings:
-        """Defaults, with ICE servers from ``CONTROLROOM_ICE_SERVERS`` when set."""
-        settings = cls()
-        raw = os.environ.get("CONTROLROOM_ICE_SERVERS")
-        if raw:
-            try:
-                settings.call.ice_servers = checked_ice_servers(json.loads(raw))
-            except ValueError as exc:  # JSONDecodeError is a ValueError too
-                raise ValueError(f"CONTROLROOM_ICE_SERVERS: {exc}") from None
-        return settings
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import socket
 import sys
 
 import pytest
@@ -11,6 +10,7 @@ from controlroom.agent.session import AgentError, HubSession
 from controlroom.domain import Actor
 from tests.conftest import DEMO
 from tests.support.client import Client
+from tests.support.processes import free_port
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
@@ -213,9 +213,7 @@ async def test_agent_terminal_shows_link_faults_and_floor(fast):
 
 async def test_agent_started_before_the_hub_waits_for_it(tmp_path):
     """A site agent started first says the hub cannot be reached yet, then connects."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "controlroom", "agent", "--server", f"http://127.0.0.1:{port}",
         "--username", "site-hue", "--no-testcalls",

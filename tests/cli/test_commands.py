@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,17 +16,9 @@ import pytest
 from controlroom.auth.accounts import AccountStore
 from controlroom.cli import build_parser
 from controlroom.config import ConfigError, load_conference
+from tests.cli.test_cli import run  # one helper for the command, shared with test_cli
 from tests.conftest import DEMO
-
-
-def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "controlroom", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from tests.support.processes import free_port
 
 
 def one_line_error(r: subprocess.CompletedProcess, status: int) -> str:
@@ -221,9 +212,7 @@ def test_xlsx_errors_name_the_spreadsheet_row_and_column(conf: Path) -> None:
 
 def test_unreachable_redis_is_one_line_and_status_3(tmp_path: Path) -> None:
     """serve --redis and migrate to a Redis nobody listens on: exit 3, one sentence."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        url = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     served = run("serve", "--config", str(DEMO), "--data", str(tmp_path / "d"),
                  "--port", "0", "--redis", url)  # fmt: skip
     assert "reach Redis at" in one_line_error(served, 3)
@@ -260,9 +249,7 @@ def test_sigterm_stops_cleanly_and_the_log_ends_signed(conf: Path, tmp_path: Pat
 
     keys = tmp_path / "keys"
     generate_key(keys)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     data = tmp_path / "data"
     process = subprocess.Popen(
         [sys.executable, "-m", "controlroom", "serve", "--config", str(conf), "--data", str(data),

@@ -15,7 +15,6 @@ import ipaddress
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
@@ -34,6 +33,7 @@ from media.answerer import AnswerOptions
 from tests.conftest import DEMO, ROOT
 from tests.integration.test_testcalls import settings
 from tests.support.client import Client
+from tests.support.processes import free_port
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
@@ -41,12 +41,6 @@ SITE_CONF = ROOT / "deploy" / "nginx-controlroom.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (scripts/test does)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
@@ -149,7 +143,7 @@ async def test_consoles_sessions_and_a_test_call_through_nginx_with_tls(tmp_path
     cert, key = self_signed(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the agent trusts it as a site would a CA
     context = ssl.create_default_context(cafile=str(cert))
-    tls_port, http_port = _free_port(), _free_port()
+    tls_port, http_port = free_port(), free_port()
     base = f"https://127.0.0.1:{tls_port}"
     async with running_hub(DEMO, tmp_path / "data", heartbeat_s=2, testcall=settings()) as hub:
         hub_port = int(hub.url.rsplit(":", 1)[1])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,13 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.processes import free_port
 from tests.support.timing import timeout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +78,7 @@ def test_installed_wheel_knows_its_version_and_checks_its_demo(installed, tmp_pa
 
 def test_installed_wheel_serves_the_demo_live_from_another_directory(installed, tmp_path):
     """controlroom demo from /tmp: the consoles load, login works, the conference is live."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     process = subprocess.Popen(
         [

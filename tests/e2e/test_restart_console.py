@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 from tests.conftest import DEMO
 from tests.e2e.conftest import command, console, expect
+from tests.support.processes import free_port
 from tests.support.server import running_hub
 
 
 async def test_the_console_says_the_hub_is_gone_then_that_it_restarted(browser, tmp_path):
     """A banner and a greyed grid while the hub is away; after a restart, one line saying so."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     data = tmp_path / "data"
     async with running_hub(DEMO, data, heartbeat_s=30, port=port) as hub:
         page = await console(browser, hub, "operator")

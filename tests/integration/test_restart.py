@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 from pathlib import Path
 
 from controlroom.agent.session import HubSession
 from tests.conftest import DEMO
 from tests.support.client import Client
+from tests.support.processes import free_port
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
@@ -35,9 +35,7 @@ def _conference(tmp_path: Path) -> Path:
 async def test_a_planned_restart_while_live_opens_no_fault(tmp_path):
     """Stop and start with every site connected: no fault but for the site that stays away."""
     conf = _conference(tmp_path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     data = tmp_path / "data"
     url = f"http://127.0.0.1:{port}"
     agents = {code: HubSession(url, f"site-{code.lower()}", "demo") for code in SITES}
