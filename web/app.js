@@ -12,6 +12,7 @@ import * as siteConsole from "./site.js";
 import { TestCallAnswerer } from "./rtc.js";
 import * as readiness from "./readiness.js";
 import { can } from "./perms.js";
+import { refusalText } from "./messages.js";
 
 const SESSION_KEY = "controlroom.session";
 const CONSOLES = {
@@ -167,11 +168,15 @@ function makeCtx() {
   };
 }
 
+// A refusal in the reader's language: its code's words, then what exactly was
+// refused (the hub's text_code). The hub's English message is shown only to a
+// reader of English, never inside a Vietnamese screen.
 function errorText(err) {
   if (err.code === "timeout") return t("err.timeout");
-  const key = `err.${err.code}`;
-  const message = err.message && err.message !== err.code ? err.message : "";
-  if (!has(key)) return message || String(err);
+  const key = has(`err.${err.code}`) ? `err.${err.code}` : "err.internal";
+  const detail = refusalText(err.textCode || err.text_code, live?.store?.state);
+  if (detail) return `${t(key)}: ${detail}`;
+  const message = lang() === "en" && err.message && err.message !== err.code ? err.message : "";
   return message ? `${t(key)}: ${message}` : t(key);
 }
 

@@ -11,10 +11,12 @@ const BACKOFF_MAX_MS = 15000;
 const OFFLINE_AFTER_ATTEMPTS = 4;
 
 export class CommandError extends Error {
-  constructor(code, message, field = null) {
+  constructor(code, message, field = null, textCode = null) {
     super(message || code);
     this.code = code;
     this.field = field;
+    // The refusal as a code with parameters, rendered in the reader's language.
+    this.textCode = textCode;
   }
 }
 
@@ -193,7 +195,7 @@ export class Connection extends EventTarget {
     this.pending.delete(id);
     clearTimeout(p.timer);
     if (frame.type === "ack") p.resolve(frame.result || {});
-    else p.reject(new CommandError(frame.code, frame.message, frame.field));
+    else p.reject(new CommandError(frame.code, frame.message, frame.field, frame.text_code || null));
   }
 
   /** Sends a command; resolves with the ack's result, rejects with a CommandError. */

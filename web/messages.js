@@ -3,7 +3,7 @@
 // fragment reaches a Vietnamese screen and no Vietnamese an English one. The words
 // the hub also stores beside each code are the fallback of older clients.
 
-import { t } from "./i18n.js";
+import { t, has } from "./i18n.js";
 
 function figure(value) {
   return value == null ? "—" : String(value);
@@ -58,4 +58,26 @@ export function faultResolution(f, state) {
 
 export function noteText(note, state) {
   return messageText(note.code, namer(state)) ?? note.text;
+}
+
+// Parameters of a refusal that are themselves codes (a state, a phase, a role).
+const CODED_PARAMS = { fstate: "fstate", sstate: "sstate", phase: "phase", from_phase: "phase", role: "role" };
+
+/** A refusal ({code, ...params} from an error frame's text_code) in words, or null. */
+export function refusalText(textCode, state) {
+  if (!textCode || !textCode.code || !has(`refuse.${textCode.code}`)) return null;
+  const name = namer(state);
+  const vars = {};
+  for (const [k, v] of Object.entries(textCode)) {
+    if (k in CODED_PARAMS) vars[k] = t(`${CODED_PARAMS[k]}.${v}`);
+    else if (k === "site") vars[k] = name(v);
+    else if (k === "sites") vars[k] = (v || []).map(name).join(", ");
+    else if (Array.isArray(v)) vars[k] = v.join(", ");
+    else if (k === "field_name") vars[k] = String(v).replace(/^args\./, "");
+    else vars[k] = figure(v);
+  }
+  if (Array.isArray(textCode.speakers) && Array.isArray(textCode.sites)) {
+    vars.speakers = textCode.speakers.map((s, i) => `${s} (${name(textCode.sites[i])})`).join(", ");
+  }
+  return t(`refuse.${textCode.code}`, vars);
 }

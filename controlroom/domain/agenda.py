@@ -84,9 +84,18 @@ def _decide_start(
 ) -> list[NewEvent]:
     item = state.agenda.item(cmd.item_id)
     if item is None:
-        raise NotFound(f"There is no agenda item {cmd.item_id!r}.", field="args.item_id")
+        raise NotFound(
+            f"There is no agenda item {cmd.item_id!r}.",
+            field="args.item_id",
+            text="no_agenda_item",
+            item_id=cmd.item_id,
+        )
     if state.agenda.current == item.item_id:
-        raise Conflict(f"Agenda item {item.item_id} is already running.")
+        raise Conflict(
+            f"Agenda item {item.item_id} is already running.",
+            text="agenda_running",
+            item_id=item.item_id,
+        )
     events = [_finished(state, now)] if state.agenda.current is not None else []
     return [*events, _started(item, now)]
 
@@ -105,14 +114,16 @@ def _decide_advance(
     for item in agenda.items:
         if item.item_id not in agenda.actual_start:
             return [_started(item, now)]
-    raise Conflict("Every agenda item has already run; there is nothing to advance to.")
+    raise Conflict(
+        "Every agenda item has already run; there is nothing to advance to.", text="agenda_done"
+    )
 
 
 def _decide_finish(
     state: ConferenceState, cmd: FinishAgenda, actor: Actor, now: int
 ) -> list[NewEvent]:
     if state.agenda.current is None:
-        raise Conflict("No agenda item is running.")
+        raise Conflict("No agenda item is running.", text="agenda_idle")
     return [_finished(state, now)]
 
 

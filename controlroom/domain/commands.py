@@ -348,7 +348,9 @@ def _invalid(exc: ValidationError) -> InvalidArgs:
         msg = "this argument is not known for this command"
     elif err["type"] == "missing":
         msg = "this argument is required"
-    return InvalidArgs(f"Invalid argument {path}: {msg}.", field=path)
+    return InvalidArgs(
+        f"Invalid argument {path}: {msg}.", field=path, text="bad_value", field_name=path
+    )
 
 
 def parse_command(name: str, args: dict[str, Any], actor: Actor) -> Command:
@@ -357,17 +359,25 @@ def parse_command(name: str, args: dict[str, Any], actor: Actor) -> Command:
     if spec is None:
         raise UnknownCommand(f"There is no command named {name!r}.")
     if actor.role not in spec.roles:
-        raise Forbidden(f"The {actor.role} role may not issue {name}.")
+        raise Forbidden(
+            f"The {actor.role} role may not issue {name}.", text="role_forbidden", role=actor.role
+        )
     if not isinstance(args, dict):
-        raise InvalidArgs("The command's args must be a map.", field="args")
+        raise InvalidArgs(
+            "The command's args must be a map.", field="args", text="bad_value", field_name="args"
+        )
     if actor.role == "site":
         own = actor.site
         if own is None:
-            raise Forbidden("This site account is not bound to a site.")
+            raise Forbidden("This site account is not bound to a site.", text="site_unbound")
         if issubclass(spec.model, SiteCommand):
             given = args.get("site")
             if given is not None and (not isinstance(given, str) or given.strip() != own):
-                raise Forbidden(f"Site {own} may act only for itself, not for {given!r}.")
+                raise Forbidden(
+                    f"Site {own} may act only for itself, not for {given!r}.",
+                    text="site_only_self",
+                    site=own,
+                )
             args = {**args, "site": own}
     try:
         command = spec.model.model_validate(args)
@@ -375,6 +385,8 @@ def parse_command(name: str, args: dict[str, Any], actor: Actor) -> Command:
         raise _invalid(exc) from None
     if isinstance(command, SiteCommand) and command.site is None:
         raise InvalidArgs(
-            f"Invalid argument args.site: {name} needs the site it concerns.", field="args.site"
+            f"Invalid argument args.site: {name} needs the site it concerns.",
+            field="args.site",
+            text="needs_site",
         )
     return command

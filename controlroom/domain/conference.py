@@ -61,15 +61,22 @@ class ConferenceRecord:
 def require_not_ended(state: ConferenceState, what: str) -> None:
     """Raise :class:`Conflict` when the conference has ended."""
     if state.conference.phase == "ended":
-        raise Conflict(f"The conference has ended; {what} are no longer accepted.")
+        raise Conflict(
+            f"The conference has ended; {what} are no longer accepted.", text="conference_ended"
+        )
 
 
 def _decide_phase(state: ConferenceState, cmd: SetPhase, actor: Actor, now: int) -> list[NewEvent]:
     current = state.conference.phase
     if cmd.phase == current:
-        raise Conflict(f"The conference is already {current}.")
+        raise Conflict(f"The conference is already {current}.", text="phase_already", phase=current)
     if cmd.phase not in PHASE_TRANSITIONS[current]:
-        raise Conflict(f"The conference cannot go from {current} to {cmd.phase}.")
+        raise Conflict(
+            f"The conference cannot go from {current} to {cmd.phase}.",
+            text="phase_step",
+            from_phase=current,
+            phase=cmd.phase,
+        )
     return [NewEvent("conference.phase", {"phase": cmd.phase, "from": current})]
 
 

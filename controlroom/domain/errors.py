@@ -11,10 +11,15 @@
      │                                       that a site never learns they exist)
      └── Conflict         "conflict"         not allowed in the current state
 
-Every message is a sentence a person can read on a console. Nothing here does I/O.
+The ``message`` is an English sentence for logs and API clients. A refusal a
+person may meet also carries ``text_code``, the same thing as a code with its
+parameters (``{"code": "floor_taken", "names": "Huế"}``), which each console renders
+in its reader's language (``refuse.*`` in ``web/strings``). Nothing here does I/O.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DomainError(Exception):
@@ -22,17 +27,23 @@ class DomainError(Exception):
 
     code: str = "internal"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, *, text: str | None = None, **params: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.text_code: dict[str, Any] | None = {"code": text, **params} if text else None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, field={self.field!r})"
 
-    def to_wire(self) -> dict[str, str | None]:
-        """The ``code``, ``message`` and ``field`` of a protocol ``error`` frame."""
-        return {"code": self.code, "message": self.message, "field": self.field}
+    def to_wire(self) -> dict[str, Any]:
+        """The ``code``, ``message``, ``field`` (and ``text_code``) of an ``error`` frame."""
+        wire: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
+        if self.text_code is not None:
+            wire["text_code"] = self.text_code
+        return wire
 
 
 class InvalidArgs(DomainError):

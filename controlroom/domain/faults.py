@@ -156,7 +156,12 @@ def reported_event(
 def _find(state: ConferenceState, fault_id: str, actor: Actor) -> Fault:
     fault = state.faults.get(fault_id)
     if fault is None or (actor.role == "site" and fault.site != actor.site):
-        raise NotFound(f"There is no fault {fault_id!r}.", field="args.fault_id")
+        raise NotFound(
+            f"There is no fault {fault_id!r}.",
+            field="args.fault_id",
+            text="no_fault",
+            fault_id=fault_id,
+        )
     return fault
 
 
@@ -166,7 +171,12 @@ def _decide_report(
     require_not_ended(state, "fault reports")
     assert cmd.site is not None  # parse_command fills it in or refuses
     if cmd.site not in state.sites:
-        raise NotFound(f"There is no site with code {cmd.site!r}.", field="args.site")
+        raise NotFound(
+            f"There is no site with code {cmd.site!r}.",
+            field="args.site",
+            text="no_site",
+            site=cmd.site,
+        )
     return [reported_event(state, cmd.site, cmd.category, cmd.severity, cmd.description)]
 
 
@@ -178,7 +188,10 @@ def _decide_transition(
     if fault.state not in allowed:
         raise Conflict(
             f"Fault {fault.fault_id} is {fault.state}, so it cannot be {_VERBS[cmd.name]} "
-            f"(only when {' or '.join(sorted(allowed))})."
+            f"(only when {' or '.join(sorted(allowed))}).",
+            text="fault_state",
+            fault_id=fault.fault_id,
+            fstate=fault.state,
         )
     data: dict[str, Any] = {"fault_id": fault.fault_id, "site": fault.site}
     if isinstance(cmd, AckFault):
@@ -210,7 +223,12 @@ def _decide_many(
     for index, fault_id in enumerate(cmd.fault_ids):
         fault = state.faults.get(fault_id)
         if fault is None:
-            raise NotFound(f"There is no fault {fault_id!r}.", field=f"args.fault_ids.{index}")
+            raise NotFound(
+                f"There is no fault {fault_id!r}.",
+                field=f"args.fault_ids.{index}",
+                text="no_fault",
+                fault_id=fault_id,
+            )
         if fault_id in seen or fault.state not in allowed:
             continue
         seen.add(fault_id)

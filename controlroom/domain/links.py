@@ -229,7 +229,9 @@ def _change(
 def _site(state: ConferenceState, code: str):  # type: ignore[no-untyped-def]
     site = state.sites.get(code)
     if site is None:
-        raise NotFound(f"There is no site with code {code!r}.", field="args.site")
+        raise NotFound(
+            f"There is no site with code {code!r}.", field="args.site", text="no_site", site=code
+        )
     return site
 
 

@@ -49,15 +49,21 @@ _TIMERS = (faults, speaking, agenda)
 def _authorize(command: Command, actor: Actor) -> None:
     if type(command) in SYSTEM_COMMANDS:
         if actor.role != "system":
-            raise Forbidden(f"Only the hub itself may issue {command.name}.")
+            raise Forbidden(f"Only the hub itself may issue {command.name}.", text="hub_only")
         return
     spec = COMMANDS.get(command.name)
     if spec is None or spec.model is not type(command):
-        raise UnknownCommand(f"There is no command named {command.name!r}.")
+        raise UnknownCommand(f"There is no command named {command.name!r}.", text="no_command")
     if actor.role not in spec.roles:
-        raise Forbidden(f"The {actor.role} role may not issue {command.name}.")
+        raise Forbidden(
+            f"The {actor.role} role may not issue {command.name}.",
+            text="role_forbidden",
+            role=actor.role,
+        )
     if actor.role == "site" and isinstance(command, SiteCommand) and command.site != actor.site:
-        raise Forbidden(f"Site {actor.site} may act only for itself.")
+        raise Forbidden(
+            f"Site {actor.site} may act only for itself.", text="site_only_self", site=actor.site
+        )
 
 
 def decide(state: ConferenceState, command: Command, actor: Actor, now: int) -> list[NewEvent]:
@@ -67,7 +73,7 @@ def decide(state: ConferenceState, command: Command, actor: Actor, now: int) -> 
         return [event for module in _TIMERS for event in module.due(state, now)]
     decider = _DECIDERS.get(type(command))
     if decider is None:
-        raise UnknownCommand(f"There is no command named {command.name!r}.")
+        raise UnknownCommand(f"There is no command named {command.name!r}.", text="no_command")
     return decider(state, command, actor, now)
 
 

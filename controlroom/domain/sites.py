@@ -82,7 +82,9 @@ def require_site(state: ConferenceState, code: str) -> SiteState:
     """The site of that code, or :class:`NotFound`."""
     site = state.sites.get(code)
     if site is None:
-        raise NotFound(f"There is no site with code {code!r}.", field="args.site")
+        raise NotFound(
+            f"There is no site with code {code!r}.", field="args.site", text="no_site", site=code
+        )
     return site
 
 

@@ -133,15 +133,26 @@ def _norm(speaker: str) -> str:
 def _check_new(state: ConferenceState, site: str, speaker: str, agenda_item: str | None) -> None:
     require_not_ended(state, "speaking requests")
     if site not in state.sites:
-        raise NotFound(f"There is no site with code {site!r}.", field="args.site")
+        raise NotFound(
+            f"There is no site with code {site!r}.", field="args.site", text="no_site", site=site
+        )
     if agenda_item is not None and all(i.item_id != agenda_item for i in state.agenda.items):
-        raise NotFound(f"There is no agenda item {agenda_item!r}.", field="args.agenda_item")
+        raise NotFound(
+            f"There is no agenda item {agenda_item!r}.",
+            field="args.agenda_item",
+            text="no_agenda_item",
+            item_id=agenda_item,
+        )
     key = _norm(speaker)
     for r in state.speaking.requests.values():
         if r.site == site and r.state in OPEN_STATES and _norm(r.speaker) == key:
             raise Conflict(
                 f"{r.speaker} of site {site} already has an open request ({r.request_id}).",
                 field="args.speaker",
+                text="speaker_open",
+                speaker=r.speaker,
+                site=site,
+                request_id=r.request_id,
             )
 
 
@@ -184,7 +195,12 @@ def _decide_add(state: ConferenceState, cmd: AddSpeaker, actor: Actor, now: int)
 def _find(state: ConferenceState, request_id: str, actor: Actor) -> SpeakRequest:
     request = state.speaking.requests.get(request_id)
     if request is None or (actor.role == "site" and request.site != actor.site):
-        raise NotFound(f"There is no speaking request {request_id!r}.", field="args.request_id")
+        raise NotFound(
+            f"There is no speaking request {request_id!r}.",
+            field="args.request_id",
+            text="no_request",
+            request_id=request_id,
+        )
     return request
 
 
@@ -200,7 +216,11 @@ def _decide_transition(
     if request.state not in allowed:
         raise Conflict(
             f"Request {request.request_id} ({request.speaker}) is {request.state}, so it cannot "
-            f"be {_VERBS[cmd.name]} (only when {' or '.join(sorted(allowed))})."
+            f"be {_VERBS[cmd.name]} (only when {' or '.join(sorted(allowed))}).",
+            text="request_state",
+            request_id=request.request_id,
+            speaker=request.speaker,
+            sstate=request.state,
         )
     sp = state.speaking
     data: dict[str, Any] = {
@@ -220,7 +240,12 @@ def _decide_transition(
             names = ", ".join(
                 f"{sp.requests[i].speaker} ({sp.requests[i].site}, {i})" for i in sp.on_floor
             )
-            raise Conflict(f"The floor is taken by {names}; end that turn first.")
+            raise Conflict(
+                f"The floor is taken by {names}; end that turn first.",
+                text="floor_taken",
+                speakers=[sp.requests[i].speaker for i in sp.on_floor],
+                sites=[sp.requests[i].site for i in sp.on_floor],
+            )
         limit_s = cmd.limit_s or state.settings.speaking_default_s
         site = state.sites.get(request.site)
         data.update(

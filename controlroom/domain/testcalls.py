@@ -95,7 +95,12 @@ def running_campaign(state: ConferenceState) -> dict[str, Any] | None:
 def _started(state: ConferenceState, site: str, campaign: str | None, attempt: int) -> NewEvent:
     running = state.testcalls.get(site)
     if running is not None and running.get("state") == "running":
-        raise Conflict(f"A test call with site {site} is running already ({running['call']}).")
+        raise Conflict(
+            f"A test call with site {site} is running already ({running['call']}).",
+            text="testcall_running",
+            site=site,
+            call=running["call"],
+        )
     call = f"T{state.counters.get('testcall', 0) + 1:04d}"
     data = {"call": call, "site": site, "campaign": campaign, "attempt": attempt}
     return NewEvent("testcall.started", data)
@@ -113,17 +118,26 @@ def _campaign_started(
 ) -> list[NewEvent]:
     current = running_campaign(state)
     if current is not None:
-        raise Conflict(f"Campaign {current['campaign']} is running; cancel it first.")
+        raise Conflict(
+            f"Campaign {current['campaign']} is running; cancel it first.",
+            text="campaign_running",
+            campaign=current["campaign"],
+        )
     for i, code in enumerate(sites or []):
         if code not in state.sites:
-            raise NotFound(f"There is no site with code {code!r}.", field=f"args.sites.{i}")
+            raise NotFound(
+                f"There is no site with code {code!r}.",
+                field=f"args.sites.{i}",
+                text="no_site",
+                site=code,
+            )
     chosen = (
         list(dict.fromkeys(sites))
         if sites
         else [code for code, s in state.sites.items() if s.kind == "site"]
     )
     if not chosen:
-        raise Conflict("There is no site to call.")
+        raise Conflict("There is no site to call.", text="no_site_to_call")
     data = {
         "campaign": f"K{state.counters.get('campaign', 0) + 1:03d}",
         "sites": chosen,
@@ -143,18 +157,33 @@ def _decide_auto(
     state: ConferenceState, cmd: AutoCampaign, actor: Actor, now: int
 ) -> list[NewEvent]:
     if state.counters.get("auto_campaign"):
-        raise Conflict("The test_at campaign of this conference has run already.")
+        raise Conflict(
+            "The test_at campaign of this conference has run already.", text="test_at_done"
+        )
     if state.conference.phase not in ("planned", "rehearsal"):
-        raise Conflict(f"No test_at campaign while the conference is {state.conference.phase}.")
+        raise Conflict(
+            f"No test_at campaign while the conference is {state.conference.phase}.",
+            text="test_at_phase",
+            phase=state.conference.phase,
+        )
     return _campaign_started(state, None, cmd.concurrency, "test_at")
 
 
 def _decide_call(state: ConferenceState, cmd: CallSite, actor: Actor, now: int) -> list[NewEvent]:
     campaign = running_campaign(state)
     if campaign is None or campaign["campaign"] != cmd.campaign:
-        raise Conflict(f"Campaign {cmd.campaign} is not running.")
+        raise Conflict(
+            f"Campaign {cmd.campaign} is not running.",
+            text="campaign_idle",
+            campaign=cmd.campaign,
+        )
     if cmd.site not in campaign["sites"]:
-        raise Conflict(f"Site {cmd.site} is not in campaign {cmd.campaign}.")
+        raise Conflict(
+            f"Site {cmd.site} is not in campaign {cmd.campaign}.",
+            text="not_in_campaign",
+            site=cmd.site,
+            campaign=cmd.campaign,
+        )
     return [_started(state, cmd.site, cmd.campaign, cmd.attempt)]
 
 
@@ -208,7 +237,7 @@ def _decide_finish(
 ) -> list[NewEvent]:
     tc = next((t for t in running_calls(state) if t["call"] == cmd.call), None)
     if tc is None:
-        raise Conflict(f"Test call {cmd.call} is not running.")
+        raise Conflict(f"Test call {cmd.call} is not running.", text="call_idle", call=cmd.call)
     campaign = running_campaign(state)
     mine = campaign is not None and tc.get("campaign") == campaign["campaign"]
     retry = mine and cmd.verdict == "fail" and tc.get("attempt", 1) < MAX_ATTEMPTS
@@ -247,11 +276,16 @@ def _decide_cancel(
     if cmd.call is None:
         events = _end_all(state, CANCELLED, "cancelled")
         if not events:
-            raise Conflict("No test call or campaign is running.")
+            raise Conflict("No test call or campaign is running.", text="calls_idle")
         return events
     tc = next((t for t in running_calls(state) if t["call"] == cmd.call), None)
     if tc is None:
-        raise NotFound(f"No running test call {cmd.call!r}.", field="args.call")
+        raise NotFound(
+            f"No running test call {cmd.call!r}.",
+            field="args.call",
+            text="call_idle",
+            call=cmd.call,
+        )
     events = [_result(tc, "fail", {}, [dict(CANCELLED)], False)]
     campaign = running_campaign(state)
     if campaign is not None and tc.get("campaign") == campaign["campaign"]:

@@ -40,7 +40,12 @@ class UnsafeEvent(ValueError):
 
 def error_answer(exc: BaseException, command_id: Any = None) -> dict[str, Any]:
     """Map an exception raised while handling a command to an ``error`` frame."""
-    if isinstance(exc, DomainError | SignalError):
+    if isinstance(exc, DomainError):
+        frame = error_frame(exc.code, exc.message, id=command_id, field=exc.field)
+        if exc.text_code is not None:
+            frame["text_code"] = exc.text_code
+        return frame
+    if isinstance(exc, SignalError):
         return error_frame(exc.code, exc.message, id=command_id, field=exc.field)
     if isinstance(exc, StoreError | Unavailable):
         log.warning("command %r refused: %s", command_id, exc)

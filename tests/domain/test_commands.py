@@ -253,11 +253,12 @@ def test_decide_rechecks_roles_and_site() -> None:
 
 
 def test_error_to_wire() -> None:
-    """A refusal renders as the protocol's code, message and field."""
+    """A refusal renders as the protocol's code, message and field, and its text code."""
     with pytest.raises(InvalidArgs) as err:
         parse_command("conference.phase", {}, OPERATOR)
     assert err.value.to_wire() == {
         "code": "invalid_args",
         "message": err.value.message,
         "field": "args.phase",
+        "text_code": {"code": "bad_value", "field_name": "args.phase"},
     }
