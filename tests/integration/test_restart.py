@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
+import signal
+import sqlite3
 from pathlib import Path
 
 from controlroom.agent.session import HubSession
 from tests.conftest import DEMO
 from tests.support.client import Client
-from tests.support.processes import free_port
+from tests.support.processes import free_port, login, start_hub_process
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
@@ -108,3 +111,62 @@ async def test_thirty_sites_lost_at_once_are_one_incident_that_closes_itself(tmp
         assert all(v == "back" for v in hub.hub.durable.faults[incident.fault_id].incident.values())
         for site in sites:
             await site.close()
+
+
+async def test_a_crash_while_live_opens_no_fault_either(tmp_path):
+    """kill -9 and start again, every site's agent connected: only the absent site is judged.
+
+    The restarted hub knows the sites were online (its snapshot and log) but has no
+    sessions; it waits for the grace before it judges, and the agents are back by then.
+    """
+    conf = _conference(tmp_path)
+    port = free_port()
+    data = tmp_path / "data"
+    url = f"http://127.0.0.1:{port}"
+    agents = {code: HubSession(url, f"site-{code.lower()}", "demo") for code in SITES}
+    runs: list[asyncio.Task[None]] = []
+    proc = await start_hub_process(data, port, config=conf)
+    try:
+        op = await Client.connect(f"ws://127.0.0.1:{port}/ws", await login(url, "operator"))
+        await op.cmd("conference.phase", {"phase": "live"})
+        runs = [asyncio.create_task(agent.run()) for agent in agents.values()]
+        for code in SITES:
+            await op.event("link.changed", seconds=10, site=code, to="online")
+        await op.close()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout(10))
+        for agent in agents.values():
+            agent.stop()
+        await asyncio.gather(*runs, return_exceptions=True)
+        proc = await start_hub_process(data, port, config=conf)
+        # The agents come back after their backoff, later than the three heartbeats
+        # that would judge a site silent without the grace; HPG does not come back.
+        await asyncio.sleep(1.5)
+        agents = {c: HubSession(url, f"site-{c.lower()}", "demo") for c in SITES if c != "HPG"}
+        runs = [asyncio.create_task(agent.run()) for agent in agents.values()]
+        op = await Client.connect(f"ws://127.0.0.1:{port}/ws", await login(url, "operator"))
+        # Judging after the grace finds the one that stayed away, and only it.
+        await op.event("link.changed", seconds=20, site="HPG", to="offline")
+        await op.close()
+    finally:
+        # The hub stops first (a planned stop closes with 1012, no drop), then the agents.
+        proc.terminate()
+        proc.wait(timeout(20))
+        for agent in agents.values():
+            agent.stop()
+        for run in runs:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(run, timeout(5))
+    db = sqlite3.connect(data / "events.db")
+    rows = [(name, json.loads(data_)) for name, data_ in db.execute(
+        "SELECT name, data FROM events ORDER BY seq")]  # fmt: skip
+    db.close()
+    offline = [d["site"] for n, d in rows if n == "link.changed" and d["to"] == "offline"]
+    faults = [d["site"] for n, d in rows if n == "fault.reported"]
+    assert offline == ["HPG"], offline
+    assert faults == ["HPG"], faults
+    names = [n for n, _ in rows]
+    assert "fault.escalated" not in names
+    started = next(d for n, d in rows if n == "hub.started")
+    assert started["clean"] is False  # no hub.stopped before it: it was a crash
+    assert names.index("hub.started") > names.index("link.changed")

@@ -22,8 +22,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def start_hub_process(data: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
-    """Start `controlroom serve` on the demo conference and wait until /healthz is 200.
+async def start_hub_process(
+    data: Path, port: int, *extra: str, config: Path = DEMO
+) -> subprocess.Popen[bytes]:
+    """Start `controlroom serve` on ``config`` (the demo) and wait until /healthz is 200.
 
     Its stderr goes to ``<data>.log`` so a failing test can be read afterwards.
     """
@@ -35,7 +37,7 @@ async def start_hub_process(data: Path, port: int, *extra: str) -> subprocess.Po
             "controlroom",
             "serve",
             "--config",
-            str(DEMO),
+            str(config),
             "--data",
             str(data),
             "--port",
