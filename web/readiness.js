@@ -3,33 +3,12 @@
 // The board is GET /api/conferences/{C}/readiness, fetched again (at most every 2 s)
 // when a test call or campaign event arrives; the site panel reads state.testcalls.
 
-import { lang } from "./i18n.js";
+import { t, lang } from "./i18n.js";
 import { h, fill, button, panel, clock } from "./ui.js";
 
-const TEXT = {
-  vi: {
-    board: "Sẵn sàng (gọi thử)", campaign: "Gọi thử tất cả", cancel: "Dừng gọi thử",
-    csv: "Tải CSV", site: "Điểm cầu", checkin: "Điểm danh", verdict: "Kết quả",
-    link: "Đường truyền", tech: "Kỹ thuật viên", metrics: "Số đo", reasons: "Lý do",
-    yes: "có", no: "chưa", untested: "chưa gọi", running: "đang gọi", pass: "Đạt",
-    warn: "Cảnh báo", fail: "Không đạt", progress: "Chiến dịch {id}: {done}/{total} · đạt {pass} · cảnh báo {warn} · không đạt {fail} · gọi lại {retries} ({state})",
-    mine: "Cuộc gọi thử", calling: "Trung tâm đang gọi thử điểm cầu…", none: "Chưa có cuộc gọi thử.",
-    at: "lúc {time}", retry: "Trung tâm sẽ gọi lại.",
-  },
-  en: {
-    board: "Readiness (test calls)", campaign: "Test all sites", cancel: "Stop test calls",
-    csv: "Download CSV", site: "Site", checkin: "Checked in", verdict: "Verdict",
-    link: "Link", tech: "Technician", metrics: "Metrics", reasons: "Reasons",
-    yes: "yes", no: "no", untested: "not tested", running: "calling", pass: "Pass",
-    warn: "Warning", fail: "Fail", progress: "Campaign {id}: {done}/{total} · pass {pass} · warn {warn} · fail {fail} · retries {retries} ({state})",
-    mine: "Test call", calling: "The centre is calling this site…", none: "No test call yet.",
-    at: "at {time}", retry: "The centre will call again.",
-  },
-};
-
-function tx(key, vars = {}) {
-  const table = TEXT[lang()] || TEXT.vi;
-  return (table[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
+// The board's words are strings/*.js "ready.*", the consoles' one glossary.
+function tx(key, vars) {
+  return t(`ready.${key}`, vars);
 }
 
 function reasonText(r) {
@@ -41,7 +20,7 @@ function metricsText(m) {
   const parts = [];
   if (m.rtt_ms != null) parts.push(`RTT ${Math.round(m.rtt_ms)} ms`);
   if (m.jitter_ms != null) parts.push(`jitter ${Math.round(m.jitter_ms)} ms`);
-  if (m.loss_pct != null) parts.push(`${lang() === "vi" ? "mất gói" : "loss"} ${m.loss_pct} %`);
+  if (m.loss_pct != null) parts.push(`${tx("loss")} ${m.loss_pct} %`);
   if (m.mos != null) parts.push(`MOS ${m.mos}`);
   if (m.video_fps != null) parts.push(`${m.video_fps} fps`);
   return parts.join(" · ");
@@ -76,7 +55,7 @@ export function mount(container, ctx) {
 
   function showProgress(d) {
     if (d.sites) d = { campaign: d.campaign, state: "running", total: d.sites.length, done: 0, pass: 0, warn: 0, fail: 0, retries: 0 };
-    progress.textContent = tx("progress", { id: d.campaign, ...d });
+    progress.textContent = tx("progress", { id: d.campaign, ...d, cstate: tx(`cstate.${d.state}`) });
   }
 
   function schedule() {
@@ -124,7 +103,7 @@ export function mount(container, ctx) {
         h("td", {}, verdictBadge(r.verdict), r.tested_at ? h("div", { class: "sub" }, clock(r.tested_at)) : null),
         h("td", {}, metricsText(r.metrics || {})),
         h("td", {}, (r.reasons || []).map(reasonText).join("; ")),
-        h("td", {}, r.link?.state || ""),
+        h("td", {}, t(`link.${r.link?.state || "unknown"}`)),
         h("td", {}, [r.technician, r.phone].filter(Boolean).join(" · ")))))));
   }
 

@@ -128,7 +128,9 @@ def _banner(report: dict[str, Any], lang: str, anchor: str = "tampered") -> str:
     audit = report["audit"]
     if audit["ok"]:
         return ""
-    detail = f"{t('broken_at', lang)} {audit['broken_seq']}: {audit['reason']}"
+    code = audit.get("reason_code")
+    why = t(f"broken.{code}", lang) if code else audit["reason"]
+    detail = f"{t('broken_at', lang)} {audit['broken_seq']}: {why}"
     return (
         f'<div class="tampered" role="alert" id="{anchor}">{escape(t("tampered", lang))}'
         f"<small>{escape(detail)}</small></div>"
@@ -212,7 +214,8 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         _section("runscript", lang, table("runscript")),
         _section("testcalls", lang, table("testcalls")),
         _section("audit", lang, _banner(report, lang, "tampered-audit") + table("audit")),
-        f"<footer>controlroom · {escape(conf['id'])} · seq {audit['first_seq']}"
+        f"<footer>controlroom · {escape(conf['id'])} · {escape(t('events', lang))}"
+        f" {audit['first_seq']}"
         f"..{audit['last_seq']} · {escape(str(audit.get('head_hash') or ''))}</footer>",
         "</body></html>",
     ]

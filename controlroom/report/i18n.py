@@ -26,6 +26,17 @@ LABELS: dict[str, tuple[str, str]] = {
         " DO NOT RELY ON THIS REPORT.",
     ),
     "broken_at": ("Hỏng tại sự kiện số", "Broken at event"),
+    "broken.unreadable": ("không đọc được sự kiện", "the event cannot be read"),
+    "broken.gap": ("thiếu sự kiện trước đó", "an earlier event is missing"),
+    "broken.unlinked": (
+        "không nối với mã băm của sự kiện trước",
+        "it does not point at the previous event's hash",
+    ),
+    "broken.altered": (
+        "nội dung đã bị sửa, mã băm không khớp",
+        "its content was altered: the hash does not match",
+    ),
+    "events": ("sự kiện", "events"),
     "summary": ("Tóm tắt", "Summary"),
     "sites_checked_in": ("Điểm cầu đã điểm danh", "Sites checked in"),
     "attendance": ("Điểm cầu và đường truyền", "Sites and links"),

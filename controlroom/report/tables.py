@@ -102,10 +102,14 @@ def tables(report: dict[str, Any]) -> list[Table]:
             ("first_seq", "first_seq"),
             ("last_seq", "last_seq"),
             ("broken_seq", "broken_at"),
-            ("reason", "reason"),
             ("head_hash", "head_hash"),
         )
     ]
+    if not audit["ok"]:  # what broke, as a code the table renders in its language
+        code = audit.get("reason_code")
+        audit_rows.insert(
+            5, {"key": "reason", "value": f"broken.{code}" if code else audit.get("reason", "")}
+        )
     signed = audit.get("checkpoints") or {}
     audit_rows += [
         {"key": label, "value": "" if value is None else str(value)}

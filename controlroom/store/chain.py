@@ -59,6 +59,9 @@ class Verification:
     last_seq: int | None
     broken_seq: int | None = None
     reason: str = ""
+    # What broke, as a code the report renders in its reader's language: unreadable,
+    # gap (a seq missing), unlinked (prev_hash wrong), altered (content changed).
+    reason_code: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able summary (for the report and the CLI)."""
@@ -69,6 +72,7 @@ class Verification:
             "last_seq": self.last_seq,
             "broken_seq": self.broken_seq,
             "reason": self.reason,
+            "reason_code": self.reason_code,
         }
 
 
@@ -99,12 +103,18 @@ def verify(conference: str, records: Iterable[Record]) -> Verification:
         except StopIteration:
             break
         except UnreadableEvent as exc:
-            return Verification(False, count, first, last, exc.seq, str(exc))
+            return Verification(False, count, first, last, exc.seq, str(exc), "unreadable")
         seq = rec.event.seq
         first = seq if first is None else first
         if seq != expected_seq:
             return Verification(
-                False, count, first, last, seq, f"seq {seq} where {expected_seq} was expected"
+                False,
+                count,
+                first,
+                last,
+                seq,
+                f"seq {seq} where {expected_seq} was expected",
+                "gap",
             )
         if rec.prev_hash != prev:
             return Verification(
@@ -114,6 +124,7 @@ def verify(conference: str, records: Iterable[Record]) -> Verification:
                 last,
                 seq,
                 f"event {seq} does not point at the hash of event {seq - 1}",
+                "unlinked",
             )
         if link_hash(prev, conference, rec.event) != rec.hash:
             return Verification(
@@ -123,6 +134,7 @@ def verify(conference: str, records: Iterable[Record]) -> Verification:
                 last,
                 seq,
                 f"event {seq} was altered: its hash does not match its content",
+                "altered",
             )
         prev = rec.hash
         last = seq
