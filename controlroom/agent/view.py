@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from controlroom.report.messages import message_text
+
 FAULT_STATES = {
     "fault.reported": "open",
     "fault.acknowledged": "acknowledged",
@@ -124,7 +126,9 @@ def render(view: SiteView, now_ms: int) -> list[str]:
         lines.append("  floor: -")
     for fid, fault in sorted(view.faults.items()):
         if fault.get("state") != "confirmed":
-            what = f"{fault.get('category')} {fault.get('description', '')!r}"
+            # The agent speaks English: a fault the hub opened is rendered from its code.
+            words = message_text(fault.get("description_code"), "en")
+            what = f"{fault.get('category')} {words or fault.get('description', '')!r}"
             lines.append(f"  fault {fid} {fault.get('state')}: {what}")
     for rid, request in sorted(view.requests.items()):
         if request.get("state") in ("requested", "approved", "on_floor"):
