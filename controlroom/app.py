@@ -249,6 +249,7 @@ class Runtime:
             return self.links[conn.principal.conference]
 
         sessions.on_open = lambda conn: monitor(conn).opened(conn)
+        sessions.on_snapshot = lambda conference, state: self.links[conference].decorate(state)
         sessions.on_close = lambda conn: monitor(conn).closed(conn)
         sessions.on_pong = lambda conn, rtt: monitor(conn).pong(conn, rtt)
         sessions.frame_handlers["stats"] = lambda conn, frame: monitor(conn).message(conn, frame)

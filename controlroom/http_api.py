@@ -233,8 +233,12 @@ class HttpApi:
     async def snapshot(
         self, request: Request, principal: Principal, hub: ConferenceHub
     ) -> Response:
-        """What this account may see of the durable state."""
-        return JSONResponse({"seq": hub.durable_seq, "state": view(hub.durable, principal.actor)})
+        """What this account may see of the durable state (and the links' live sources)."""
+        state = view(hub.durable, principal.actor)
+        monitor = self.runtime.links.get(hub.id)
+        if monitor is not None:
+            monitor.decorate(state)
+        return JSONResponse({"seq": hub.durable_seq, "state": state})
 
     async def events(self, request: Request, principal: Principal, hub: ConferenceHub) -> Response:
         """``?after=N&limit=M``: the visible events after ``N``."""

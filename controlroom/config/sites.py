@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from controlroom.domain.model import SiteInfo
+from probes.target import BadTarget, parse_target
 
 from .errors import ConfigError
 from .text import fold, read_table
@@ -21,6 +22,7 @@ SITE_COLUMNS: dict[str, tuple[str, ...]] = {
     "region": ("region", "Khu vực", "Vùng"),
     "technician": ("technician", "Kỹ thuật viên", "Cán bộ kỹ thuật", "Người phụ trách kỹ thuật"),
     "phone": ("phone", "Điện thoại", "Số điện thoại", "SĐT", "tel"),
+    "endpoint": ("endpoint", "Thiết bị đầu cuối", "Địa chỉ thiết bị đầu cuối", "Thiết bị"),
 }
 
 _KINDS = {
@@ -73,6 +75,12 @@ def load_sites(path: str | Path) -> tuple[SiteInfo, ...]:
                     path, "kind", f"a second central site (the first is on line {central_line})"
                 )
             central_line = row.line
+        endpoint = ""
+        if row.get("endpoint"):
+            try:
+                endpoint = str(parse_target(row.get("endpoint")))
+            except BadTarget as exc:
+                raise row.error(path, "endpoint", str(exc)) from None
         sites.append(
             SiteInfo(
                 code=code,
@@ -81,6 +89,7 @@ def load_sites(path: str | Path) -> tuple[SiteInfo, ...]:
                 region=row.get("region"),
                 technician=row.get("technician"),
                 phone=row.get("phone"),
+                endpoint=endpoint,
             )
         )
     if not sites:

@@ -138,6 +138,8 @@ def cause_text(cause: dict[str, Any]) -> str:
         return f"loss {cause['loss_pct']:.1f} % > {cause['limit_pct']:g} %"
     if code in ("audio_failing", "video_failing", "connection_closed"):
         return str(code).replace("_", " ")
+    if code == "left_call":
+        return "not in the call (bridge)"
     if code in ("responding", "good_samples"):
         figures = []
         if cause.get("rtt_ms") is not None:
@@ -195,6 +197,13 @@ def closed(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
     return _change(h, "offline", {"code": "connection_closed"}, now, t)
 
 
+def left_call(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
+    """The bridge says the site's participant is not in the call: offline at once."""
+    if h.state == "offline":
+        return []
+    return _change(h, "offline", {"code": "left_call"}, now, t)
+
+
 def settle(h: LinkHealth, now: int, t: Thresholds) -> list[Transition]:
     """Clear flapping once the site has been stable for a whole window."""
     window_ms = t.flap_window_s * 1000
@@ -250,6 +259,7 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
                 "to": cmd.to,
                 "reason": cmd.reason,
                 "cause": cmd.cause,
+                "source": cmd.source,
                 "rtt_ms": cmd.rtt_ms,
                 "loss_pct": cmd.loss_pct,
                 "jitter_ms": cmd.jitter_ms,
@@ -339,6 +349,8 @@ def _apply_link(state: ConferenceState, event: Event) -> None:
         "jitter_ms": event.data.get("jitter_ms"),
         "loss_pct": event.data.get("loss_pct"),
         "since": event.at,
+        # Which source the site's link follows (bridge, endpoint, console) [ext].
+        "source": event.data.get("source", "console"),
         # Flapping is owned by link.flapping: a change made while flapping must not set
         # the flag itself, or the link.flapping that follows finds it set and is lost.
         "flapping": bool(site.link.get("flapping", False)),

@@ -121,6 +121,8 @@ class SiteInfo:
     region: str = ""
     technician: str = ""
     phone: str = ""
+    #: The room endpoint to probe (``icmp:HOST`` or ``tcp:HOST:PORT``), or "" for none.
+    endpoint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

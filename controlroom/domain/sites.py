@@ -33,6 +33,7 @@ def _initial_link() -> dict[str, Any]:
         "loss_pct": None,
         "since": None,
         "flapping": False,
+        "source": "console",
     }
 
 
@@ -50,6 +51,7 @@ class SiteState:
     region: str = ""
     technician: str = ""
     phone: str = ""
+    endpoint: str = ""
     link: dict[str, Any] = field(default_factory=_initial_link)
     checked_in: bool = False
     checked_in_at: int | None = None
@@ -59,7 +61,11 @@ class SiteState:
     @classmethod
     def from_info(cls, info: SiteInfo) -> SiteState:
         """A site not yet checked in, from its configuration."""
-        return cls(info.code, info.name, info.kind, info.region, info.technician, info.phone)
+        site = cls(info.code, info.name, info.kind, info.region, info.technician, info.phone)
+        site.endpoint = info.endpoint
+        if info.endpoint:
+            site.link["source"] = "endpoint"
+        return site
 
     def to_view(self) -> dict[str, Any]:
         """The snapshot's map for this site."""
@@ -70,6 +76,7 @@ class SiteState:
             "region": self.region,
             "technician": self.technician,
             "phone": self.phone,
+            "endpoint": self.endpoint,
             "link": dict(self.link),
             "checked_in": self.checked_in,
             "checked_in_at": self.checked_in_at,

@@ -38,6 +38,8 @@ class LinkChange(Command):
     loss_pct: float | None = None
     jitter_ms: float | None = None
     flapping: bool = False
+    #: The source judged: the best configured of bridge, endpoint, console.
+    source: Literal["bridge", "endpoint", "console"] = "console"
 
 
 class LinkFlap(Command):

@@ -42,6 +42,9 @@ from controlroom.domain.links import (
 from controlroom.service.audience import ALL, ASSISTANT
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.link_ring import STATE_CODES, SampleRing
+from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
+from probes.prober import Prober
+from probes.target import parse_target
 from signaling.connection import Connection
 from signaling.errors import CLOSE_SERVICE_RESTART, SignalError
 from signaling.values import finite_number
@@ -81,18 +84,39 @@ class SiteLink:
     #: What the site's own sessions were last sent, and when.
     sent_to_site: tuple[Any, ...] | None = None
     sent_to_site_at: int = 0
+    #: The conference-path sources configured for this site (link_sources.py).
+    bridge: SourceLink | None = None
+    endpoint: SourceLink | None = None
+    #: Whether a console of the site has been connected since the hub started.
+    heard: bool = False
+
+    @property
+    def source(self) -> str:
+        """The source the site's link follows: the best configured one."""
+        return "bridge" if self.bridge else "endpoint" if self.endpoint else "console"
+
+    def governing(self) -> SourceLink | None:
+        """The conference-path source the link follows, or None for the console."""
+        return self.bridge or self.endpoint
+
+    @property
+    def presence(self) -> str:
+        """The technician's console: ``online``, ``away`` (was here), ``offline`` (never)."""
+        if self.sessions > 0 or (self.remote or {}).get("sessions", 0) > 0:
+            return "online"
+        return "away" if self.heard else "offline"
 
     def shown_key(self) -> tuple[Any, ...]:
         """What of the entry must reach the site's own console at once (not the figures)."""
-        if self.sessions == 0 and self.remote is not None:
+        if self.sessions == 0 and self.remote is not None and self.governing() is None:
             r = self.remote
             return (r.get("state"), r.get("flapping"), r.get("sessions"))
-        return (self.health.state, self.health.flapping, self.sessions)
+        src = self.governing()
+        health = src.health if src is not None else self.health
+        return (health.state, health.flapping, self.sessions, self.presence)
 
-    def frame(self) -> dict[str, Any]:
-        """This site's entry in a ``links`` frame."""
-        if self.sessions == 0 and self.remote is not None:
-            return self.remote
+    def console_entry(self) -> dict[str, Any]:
+        """What the technician's session measures (version 1's whole entry)."""
         return {
             "state": self.health.state,
             "rtt_ms": None if self.rtt_ms is None else round(self.rtt_ms, 1),
@@ -100,6 +124,40 @@ class SiteLink:
             "loss_pct": None if self.loss_pct is None else round(self.loss_pct, 1),
             "flapping": self.health.flapping,
             "sessions": self.sessions,
+        }
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """One entry per configured source, best first."""
+        out: dict[str, dict[str, Any]] = {}
+        if self.bridge is not None:
+            out["bridge"] = self.bridge.entry()
+        if self.endpoint is not None:
+            out["endpoint"] = self.endpoint.entry()
+        out["console"] = self.console_entry()
+        return out
+
+    def frame(self) -> dict[str, Any]:
+        """This site's entry in a ``links`` frame: the governing source's figures on top.
+
+        ``sources`` is there when a conference-path source is configured (a site
+        with the console alone would only repeat its entry).
+        """
+        src = self.governing()
+        if src is None:
+            if self.sessions == 0 and self.remote is not None:
+                return self.remote
+            return {**self.console_entry(), "source": "console", "presence": self.presence}
+        top = src.entry()
+        return {
+            "state": top["state"],
+            "rtt_ms": top["rtt_ms"],
+            "jitter_ms": top["jitter_ms"],
+            "loss_pct": top["loss_pct"],
+            "flapping": top["flapping"],
+            "sessions": self.sessions,
+            "source": self.source,
+            "presence": self.presence,
+            "sources": self.sources(),
         }
 
 
@@ -117,10 +175,28 @@ class LinkMonitor:
         self.sites: dict[str, SiteLink] = {}
         #: Sites whose own sessions have not been sent their latest entry (ordered set).
         self._site_pending: dict[str, None] = {}
+        targets: dict[Any, Any] = {}
         for code, site in hub.durable.sites.items():
-            state = site.link.get("state", "unknown")
-            health = LinkHealth(state=state, flapping=bool(site.link.get("flapping")))
-            self.sites[code] = SiteLink(code, health, last_heard=now)
+            recorded = LinkHealth(
+                state=site.link.get("state", "unknown"), flapping=bool(site.link.get("flapping"))
+            )
+            link = SiteLink(code, LinkHealth(), last_heard=now)
+            if site.endpoint:
+                link.endpoint = SourceLink("endpoint", LinkHealth(), now, target=site.endpoint)
+                targets[code] = parse_target(site.endpoint)
+            # The source the link follows starts from what the log says; the others
+            # from unknown (they were never recorded).
+            governing = link.governing()
+            if governing is not None:
+                governing.health = recorded
+            else:
+                link.health = recorded
+            self.sites[code] = link
+        #: The endpoints' probes, one per heartbeat each (None: no endpoint configured).
+        self.prober: Prober | None = None
+        if targets:
+            self.prober = Prober(heartbeat_s, self._probe_result, clock_ms)
+            self.prober.set_targets(targets)
         self._lost_seen: dict[str, int] = {}
         #: Set when hub instances share a log: live link data crosses over pub/sub.
         self.bridge: Any = None
@@ -129,6 +205,7 @@ class LinkMonitor:
         #: Until then nobody is judged offline for silence: after a start (a restart or
         #: a crash) the sites need their reconnect backoff to come back.
         self.grace_until = now + int(self.thresholds.restart_grace_s * 1000)
+        self.started_at = now
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -137,9 +214,13 @@ class LinkMonitor:
             asyncio.create_task(self._tick_loop(), name=f"links:{self.hub.id}"),
             asyncio.create_task(self._write_loop(), name=f"links-writer:{self.hub.id}"),
         ]
+        if self.prober is not None:
+            self.prober.start()
 
     async def stop(self) -> None:
-        """Stop both tasks."""
+        """Stop the probes and both tasks."""
+        if self.prober is not None:
+            await self.prober.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -156,6 +237,7 @@ class LinkMonitor:
             if link is not None:
                 link.sessions += 1
                 link.last_heard = now
+                link.heard = True
                 link.dirty = True
                 conn.send({"type": "links", "at": now, "sites": {link.code: link.frame()}})
         else:
@@ -266,19 +348,31 @@ class LinkMonitor:
         link.ring.add(now, link.rtt_ms, jitter, loss, link.health.state)
         link.dirty = True
 
-    def _transitions(self, link: SiteLink, transitions: list[Transition]) -> None:
+    def _transitions(
+        self, link: SiteLink, transitions: list[Transition], source: str = "console"
+    ) -> None:
+        """Record the transitions of ``source`` when the site's link follows it.
+
+        Those of another source only change what is shown (the console of a site
+        with an endpoint is presence: its going away is no outage).
+        """
         for t in transitions:
             link.dirty = True
+            if source != link.source:
+                continue
+            src = link.governing()
+            figures: Any = src if src is not None else link
             if t.kind == "state":
                 command: Any = LinkChange(
                     site=link.code,
                     to=t.to,  # type: ignore[arg-type]
                     reason=t.reason,
                     cause=t.cause,
-                    rtt_ms=_round(link.rtt_ms),
-                    loss_pct=_round(link.loss_pct),
-                    jitter_ms=_round(link.jitter_ms),
+                    rtt_ms=_round(figures.rtt_ms),
+                    loss_pct=_round(figures.loss_pct),
+                    jitter_ms=_round(figures.jitter_ms),
                     flapping=t.flapping,
+                    source=source,  # type: ignore[arg-type]
                 )
             else:
                 command = LinkFlap(
@@ -304,22 +398,32 @@ class LinkMonitor:
             now = self.clock_ms()
             in_grace = now < self.grace_until
             for link in self.sites.values():
-                if self._held_elsewhere(link, now):
-                    continue  # another instance measures this site
-                if in_grace and link.sessions == 0:
-                    continue  # not back yet after the hub's start: wait for the grace
-                if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
-                    self._transitions(
-                        link,
-                        silence(
-                            link.health, link.last_heard, now, self.thresholds, self.heartbeat_s
-                        ),
-                    )
-                if link.health.flapping:
-                    self._transitions(link, settle(link.health, now, self.thresholds))
+                self._tick_console(link, now, in_grace)
+                for src in (link.endpoint, link.bridge):
+                    if src is None:
+                        continue
+                    if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
+                        continue  # the bridge has not reported since the start yet
+                    t = self.thresholds
+                    quiet = silence(src.health, src.last_heard, now, t, self.heartbeat_s)
+                    if src.health.flapping:
+                        quiet += settle(src.health, now, t)
+                    self._transitions(link, quiet, src.name)
             if now - last_flush >= 1000:
                 last_flush = now
                 self.flush(now)
+
+    def _tick_console(self, link: SiteLink, now: int, in_grace: bool) -> None:
+        if self._held_elsewhere(link, now):
+            return  # another instance measures this site
+        if in_grace and link.sessions == 0:
+            return  # not back yet after the hub's start: wait for the grace
+        if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
+            self._transitions(
+                link, silence(link.health, link.last_heard, now, self.thresholds, self.heartbeat_s)
+            )
+        if link.health.flapping:
+            self._transitions(link, settle(link.health, now, self.thresholds))
 
     def _held_elsewhere(self, link: SiteLink, now: int) -> bool:
         """Whether another instance has this site's sessions (and said so lately)."""
@@ -381,10 +485,50 @@ class LinkMonitor:
             entry = entries.get(code) or s.frame()
             fanout.publish({"type": "links", "at": now, "sites": {code: entry}}, [f"site:{code}"])
 
-    def history(self, code: str, since_ms: int) -> list[dict[str, Any]]:
-        """The stored samples of one site since ``since_ms``."""
+    def history(self, code: str, since_ms: int, source: str = "console") -> list[dict[str, Any]]:
+        """The stored samples of one site's ``source`` since ``since_ms``."""
         link = self.sites[code]
-        return link.ring.since(since_ms) if link.ring is not None else []
+        ring = (
+            link.ring
+            if source == "console"
+            else getattr(link, source, None) and getattr(link, source).ring
+        )
+        return ring.since(since_ms) if ring is not None else []
+
+    # -- conference-path sources -----------------------------------------------------------
+    def _probe_result(self, code: Any, rtt_ms: float | None, at: int) -> None:
+        link = self.sites.get(code)
+        if link is None or link.endpoint is None:
+            return
+        transitions = probe_result(link.endpoint, rtt_ms, at, self.thresholds, self.capacity)
+        link.dirty = True
+        self._transitions(link, transitions, "endpoint")
+
+    def bridge_report(self, samples: list[dict[str, Any]]) -> list[str]:
+        """Samples of the bridge (validated at the edge); the site codes it did not know."""
+        now = self.clock_ms()
+        unknown = []
+        for sample in samples:
+            link = self.sites.get(sample["site"])
+            if link is None:
+                unknown.append(sample["site"])
+                continue
+            if link.bridge is None:  # the first report makes the bridge this site's source
+                link.bridge = SourceLink("bridge", LinkHealth(), now)
+            transitions = bridge_sample(link.bridge, sample, now, self.thresholds, self.capacity)
+            link.dirty = True
+            self._transitions(link, transitions, "bridge")
+        return unknown
+
+    def decorate(self, state: dict[str, Any]) -> None:
+        """Put the live source, presence and sources into a snapshot's site links."""
+        for code, site in (state.get("sites") or {}).items():
+            link = self.sites.get(code)
+            if link is None or not isinstance(site.get("link"), dict):
+                continue
+            site["link"]["source"] = link.source
+            site["link"]["presence"] = link.presence
+            site["link"]["sources"] = link.sources()
 
 
 def _worst(measured: float | None, reported: Any) -> float | None:

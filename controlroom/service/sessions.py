@@ -156,6 +156,9 @@ class Sessions:
         #: A handler may return an awaitable; it raises SignalError to answer with an error.
         self.frame_handlers: dict[str, Callable[[Connection, dict[str, Any]], Any]] = {}
         self.on_open: Callable[[Connection], None] | None = None
+        #: Adds what is live but not durable to a snapshot's state (the link monitor's
+        #: sources and presence), given the conference id and the state about to be sent.
+        self.on_snapshot: Callable[[str, dict[str, Any]], None] | None = None
         #: Called with (session, kind, code) for a refused hello, frame or rtc frame.
         self.on_refused: Callable[[Connection, str, str], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
@@ -246,7 +249,10 @@ class Sessions:
                     if not conn.send(rec.event.to_wire()):
                         return
         else:
-            conn.send({"type": "snapshot", "seq": upto, "state": view(hub.durable, viewer)})
+            state = view(hub.durable, viewer)
+            if self.on_snapshot is not None:
+                self.on_snapshot(hub.id, state)
+            conn.send({"type": "snapshot", "seq": upto, "state": state})
         conn.send({"type": "synced", "seq": upto})
         conn.outbox.release()
         if self.on_open is not None:

@@ -96,6 +96,7 @@ def test_link_changed_is_stored(world: World) -> None:
         "loss_pct": 5.0,
         "since": T0 + 3,
         "flapping": False,
+        "source": "console",  # an event of version 1 (no source) was the console's
     }
     apply(world.state, Event(2, T0 + 4, "link.flapping", SYSTEM, {"site": "HN", "flapping": True}))
     data = {**data, "from": "degraded", "to": "online", "flapping": True}
