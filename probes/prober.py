@@ -42,7 +42,9 @@ class Prober:
         resolve_ttl_s: float = 60.0,
     ) -> None:
         self.interval_s = interval_s
-        self.timeout_s = timeout_s if timeout_s is not None else min(2.0, interval_s * 0.9)
+        # A probe may outlive its interval (probes of one target overlap, matched by
+        # sequence): an answer later than a second or two is no answer for a link.
+        self.timeout_s = timeout_s if timeout_s is not None else max(1.0, min(2.0, interval_s))
         self.on_result = on_result
         self.clock_ms = clock_ms
         self.targets: dict[Hashable, Target] = {}

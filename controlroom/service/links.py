@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 from collections import deque
@@ -169,6 +170,12 @@ class LinkMonitor:
         self.heartbeat_s = heartbeat_s
         self.clock_ms = clock_ms
         self.thresholds = hub.config.settings.thresholds
+        #: The conference path (probes, the bridge) is offline after two silent
+        #: heartbeats, so that every console shows it within 2 heartbeats + 1 s: the
+        #: hub measures it itself, no client backoff or phone in a pocket to allow for.
+        self.path_thresholds = dataclasses.replace(
+            self.thresholds, offline_after_missed=min(2, self.thresholds.offline_after_missed)
+        )
         capacity = max(64, math.ceil(3600 / heartbeat_s) + 64)
         self.capacity = capacity
         now = clock_ms()
@@ -404,7 +411,7 @@ class LinkMonitor:
                         continue
                     if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
                         continue  # the bridge has not reported since the start yet
-                    t = self.thresholds
+                    t = self.path_thresholds
                     quiet = silence(src.health, src.last_heard, now, t, self.heartbeat_s)
                     if src.health.flapping:
                         quiet += settle(src.health, now, t)
