@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
+from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -282,6 +283,27 @@ class HttpApi:
             self.runtime.refused("http", code, principal.actor.account, _address(request))
         return JSONResponse(answer, status_code=http_status(answer))
 
+    async def bridge_samples(
+        self, request: Request, principal: Principal, hub: ConferenceHub
+    ) -> Response:
+        """``POST {samples: [...]}`` from a bridge account: its view of each site (ingest.py)."""
+        from controlroom.ingest import MAX_BODY_BYTES, BadSamples, parse_samples
+
+        try:
+            body = await read_json_object(request, MAX_BODY_BYTES)
+        except BadBody as refused:
+            return refused.response
+        if not self.command_buckets.allow(principal.actor.account, time.monotonic()):
+            self.runtime.refused("http", "rate_limited", principal.actor.account, _address(request))
+            return error("rate_limited", "too many sample reports; slow down", 429)
+        try:
+            samples = parse_samples(body)
+        except BadSamples as exc:
+            self.runtime.refused("http", "invalid_args", principal.actor.account, _address(request))
+            return error("invalid_args", str(exc), 422, exc.field)
+        unknown = self.runtime.links[hub.id].bridge_report(samples)
+        return JSONResponse({"accepted": len(samples) - len(unknown), "unknown_sites": unknown})
+
     async def link_history(
         self, request: Request, principal: Principal, hub: ConferenceHub
     ) -> Response:
@@ -294,13 +316,17 @@ class HttpApi:
             since = int(request.query_params.get("since", "0"))
         except ValueError:
             return error("invalid_args", "since must be an integer (ms)", 422, "since")
+        source = request.query_params.get("source", "console")
+        if source not in ("bridge", "endpoint", "console"):
+            return error("invalid_args", "source is bridge, endpoint or console", 422, "source")
         monitor = self.runtime.links[hub.id]
         return JSONResponse(
             {
                 "site": code,
+                "source": source,
                 "link": monitor.sites[code].frame(),
                 "heartbeat_s": monitor.heartbeat_s,
-                "samples": monitor.history(code, since),
+                "samples": monitor.history(code, since, source),
             }
         )
 
@@ -325,13 +351,21 @@ class HttpApi:
         guard = self.conference_route
         base = "/api/conferences/{conference}"
         report_roles = frozenset(REPORT_ROLES)
+        consoles = frozenset(CONSOLE_ROLES)
         return [
             Route("/api/login", self.login, methods=["POST"]),
             Route("/api/conferences", self.conferences),
-            Route(f"{base}/snapshot", guard(self.snapshot)),
-            Route(f"{base}/events", guard(self.events)),
-            Route(f"{base}/commands", guard(self.commands), methods=["POST"]),
-            Route(f"{base}/sites/{{site}}/link", guard(self.link_history)),
+            Route(f"{base}/snapshot", guard(self.snapshot, consoles, "the snapshot")),
+            Route(f"{base}/events", guard(self.events, consoles, "the events")),
+            Route(
+                f"{base}/commands", guard(self.commands, consoles, "a command"), methods=["POST"]
+            ),
+            Route(f"{base}/sites/{{site}}/link", guard(self.link_history, consoles, "the link")),
+            Route(
+                f"{base}/bridge/samples",
+                guard(self.bridge_samples, frozenset({"bridge"}), "posting samples"),
+                methods=["POST"],
+            ),
             Route(f"{base}/readiness", guard(self.readiness, STAFF, "the readiness board")),
             Route(f"{base}/report", guard(self.report, report_roles, "the report")),
             Route("/healthz", self.healthz),

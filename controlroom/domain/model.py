@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("admin", "operator", "assistant", "chair", "site")
+ROLES = ("admin", "operator", "assistant", "chair", "site", "bridge")
+#: The roles of people at a console; ``bridge`` is a conference bridge or a monitoring
+#: script that only posts link samples (no session, no command, no snapshot).
+CONSOLE_ROLES = ("admin", "operator", "assistant", "chair", "site")
 PHASES = ("planned", "rehearsal", "live", "ended")
 LINK_STATES = ("unknown", "online", "degraded", "offline")
 

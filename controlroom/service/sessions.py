@@ -22,6 +22,7 @@ from typing import Any
 from controlroom.auth.accounts import AccountStore, dummy_hash, verify_password
 from controlroom.auth.tokens import TokenSigner, password_fingerprint
 from controlroom.domain import Actor, view, visible
+from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.audience import viewer_keys
 from controlroom.service.hub import ConferenceHub
 from signaling.connection import Connection
@@ -192,6 +193,12 @@ class Sessions:
         # is refused (4003). One that leaves the key out means the token's conference.
         conference = hello.get("conference", principal.conference)
         hub = self.hubs.get(principal.conference)
+        if principal.actor.role not in CONSOLE_ROLES:
+            raise SignalError(
+                "forbidden",
+                "a bridge account posts link samples; it has no session",
+                close_code=4003,
+            )
         if hub is None or conference != principal.conference:
             raise SignalError(
                 "forbidden",

@@ -73,7 +73,7 @@ def test_check_summarises_a_conference(conf: Path) -> None:
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "35 sites (1 central, 34 bridge sites)" in out
-    assert "16 run-script rows" in out and "39 accounts" in out
+    assert "16 run-script rows" in out and "40 accounts" in out
     assert "start: Tuesday 1 December 2026, 08:00 (Asia/Ho_Chi_Minh)" in out
     assert "connectivity test: Monday 30 November 2026, 16:30" in out
 

@@ -63,6 +63,7 @@ ALLOWED = {
     "operator": OPERATOR_CMDS,
     "assistant": ASSISTANT_CMDS,
     "chair": set(),
+    "bridge": set(),  # a bridge only posts link samples
     "admin": SITE_CMDS | OPERATOR_CMDS | ASSISTANT_CMDS,
 }
 
