@@ -10,7 +10,9 @@ conference stays on the day its log was written; ``--reset`` starts afresh.
 
 from __future__ import annotations
 
+import csv
 import shutil
+import socket
 import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 import tomlkit
 
 from controlroom.config.loader import CONFERENCE_FILE
+from controlroom.config.sites import SITE_COLUMNS
 
 DEMO_START = time(8, 0)
 DEMO_TEST = time(16, 30)
@@ -90,3 +93,38 @@ def reset_demo(data_dir: Path) -> list[str]:
             continue
         removed.append(name)
     return removed
+
+
+ENDPOINT_HEADER = "Thiết bị đầu cuối"
+
+
+def assign_endpoints(conference: Path, codes: list[str]) -> dict[str, int]:
+    """Give each simulated site an endpoint on loopback: ``tcp:127.0.0.1:PORT`` in sites.csv.
+
+    The simulated sites answer on those ports (and stop answering while they are
+    "down"), so the demo shows the hub's endpoint probes at work. Ports are picked
+    free at each start and written into the demo's own copy of ``sites.csv``; the
+    other sites get no endpoint. Returns the port of each site.
+    """
+    path = conference / "sites.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    if ENDPOINT_HEADER not in header:
+        header.append(ENDPOINT_HEADER)
+    column = header.index(ENDPOINT_HEADER)
+    code_column = next(i for i, name in enumerate(header) if name in SITE_COLUMNS["code"])
+    ports = {code: _free_port() for code in codes}
+    for row in body:
+        row += [""] * (len(header) - len(row))
+        code = row[code_column].strip().upper()
+        row[column] = f"tcp:127.0.0.1:{ports[code]}" if code in ports else ""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *body])
+    return ports
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,4 +1,4 @@
-"""A TCP connect probe: the time to the peer's SYN-ACK (or its refusal)."""
+"""A TCP connect probe: the time until the endpoint's port accepts the connection."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import time
 
 
 async def tcp_ping(address: str, port: int, timeout_s: float) -> float | None:
-    """Connect to ``address:port``: the RTT in ms, or None when nothing answered in time.
+    """Connect to ``address:port``: the RTT in ms, or None when it did not accept in time.
 
-    A refusal (RST) is an answer too: the host and the path to it are up, which is
-    what a link probe measures. The connection is reset at once (no TIME_WAIT left).
+    A refusal (RST) counts as no answer: the port named is the endpoint's own service
+    (its call signalling, its web interface), and a codec whose service is down is
+    out of the conference however well its network answers. The connection is reset
+    at once, so no TIME_WAIT is left behind.
     """
     loop = asyncio.get_running_loop()
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -22,8 +24,6 @@ async def tcp_ping(address: str, port: int, timeout_s: float) -> float | None:
     started = time.perf_counter_ns()
     try:
         await asyncio.wait_for(loop.sock_connect(sock, (address, port)), timeout_s)
-    except ConnectionRefusedError:
-        pass
     except (OSError, TimeoutError):
         return None
     finally:

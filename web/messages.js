@@ -22,6 +22,13 @@ export function causeText(cause) {
   return t(`cause.${cause.code}`, vars);
 }
 
+// " (cause)", naming the source when it is the conference path, not the console.
+function because(cause, source) {
+  if (!cause) return "";
+  if (source === "bridge" || source === "endpoint") return ` (${t(`source.${source}`)}: ${cause})`;
+  return ` (${cause})`;
+}
+
 export function durationText(seconds) {
   const s = Math.max(0, Math.round(seconds || 0));
   const m = Math.floor(s / 60);
@@ -38,7 +45,7 @@ export function messageText(msg, siteName = (code) => code) {
     site: msg.site ? siteName(msg.site) : "",
     sites: sites.join(", "),
     count: msg.count ?? sites.length,
-    because: cause ? ` (${cause})` : "",
+    because: because(cause, msg.source),
     duration: durationText(msg.outage_s),
   });
 }

@@ -12,6 +12,7 @@ const HISTORY_MS = 30 * 60 * 1000;
 export function siteDetail(ctx) {
   let code = null;
   let samples = [];
+  let sourceSamples = {}; // source -> its stored samples (the hub's ring of that source)
   let loading = false;
   let dlg = null;
   let body = null;
@@ -20,6 +21,7 @@ export function siteDetail(ctx) {
     close();
     code = siteCode;
     samples = [];
+    sourceSamples = {};
     loading = true;
     body = h("div", { class: "detail-body" });
     dlg = h("dialog", { class: "site-detail", "aria-label": siteCode }, body);
@@ -31,25 +33,58 @@ export function siteDetail(ctx) {
     document.body.appendChild(dlg);
     dlg.showModal();
     render(ctx.store.state);
-    try {
-      const { token, conference } = ctx.session;
-      const since = ctx.now() - HISTORY_MS;
-      const res = await fetch(`/api/conferences/${encodeURIComponent(conference)}/sites/` +
-        `${encodeURIComponent(siteCode)}/link?since=${since}`, { headers: { Authorization: `Bearer ${token}` } });
-      if (res.ok && code === siteCode) {
-        const body_ = await res.json();
-        samples = body_.samples || [];
-        ctx.store.history.seed(siteCode, samples);
-      }
-    } catch (err) {
-      console.warn("link history", err);
+    const link = ctx.store.state.sites[siteCode]?.link || {};
+    const main = link.source || "console";
+    const sources = Object.keys(link.sources || { [main]: true });
+    const got = await Promise.all(sources.map((source) => fetchHistory(siteCode, source)));
+    if (code === siteCode) {
+      sources.forEach((source, i) => (sourceSamples[source] = got[i]));
+      samples = sourceSamples[main] || [];
+      ctx.store.history.seed(siteCode, samples);
     }
     loading = false;
     if (code === siteCode) render(ctx.store.state);
   }
 
+  async function fetchHistory(siteCode, source) {
+    try {
+      const { token, conference } = ctx.session;
+      const since = ctx.now() - HISTORY_MS;
+      const res = await fetch(`/api/conferences/${encodeURIComponent(conference)}/sites/` +
+        `${encodeURIComponent(siteCode)}/link?since=${since}&source=${source}`,
+      { headers: { Authorization: `Bearer ${token}` } });
+      return res.ok ? (await res.json()).samples || [] : [];
+    } catch (err) {
+      console.warn("link history", err);
+      return [];
+    }
+  }
+
   function close() {
     if (dlg) dlg.close();
+  }
+
+  // One card per configured source, side by side: the bridge's view, the endpoint's
+  // probes, the technician's console; the one the link follows is marked.
+  function sourceCards(link) {
+    const entries = Object.entries(link.sources || { console: link });
+    return h("div", { class: "sources" }, entries.map(([name, e]) => {
+      const st = e.state || "unknown";
+      const extra = [];
+      if (name === "bridge" && e.in_call != null) extra.push(t(e.in_call ? "source.in_call" : "source.not_in_call"));
+      if (e.target) extra.push(t("source.target", { target: e.target }));
+      if (name === "console") extra.push(t(`presence.${link.presence || (e.sessions ? "online" : "offline")}`));
+      const directions = ["rx", "tx"].filter((d) => e[d]).map((d) =>
+        h("p", { class: "sub" }, `${t(`source.${d}`)}: ${linkNumbers(e[d])}`));
+      return h("section", { class: `source-card${name === (link.source || "console") ? " follows" : ""}`, "data-source": name },
+        h("div", { class: "label" }, t(`source.title.${name}`)),
+        h("p", {}, h("span", { class: `link-pill small link-${st}` }, t(`link.${st}`)),
+          e.flapping ? h("span", { class: "badge flap inline" }, t("link.flapping")) : null),
+        h("p", {}, linkNumbers(e), e.jitter_ms != null ? ` · ${t("link.jitter", { ms: Math.round(e.jitter_ms) })}` : ""),
+        directions,
+        extra.length ? h("p", { class: "sub" }, extra.join(" · ")) : null,
+        (sourceSamples[name] || []).length ? historyChart(sourceSamples[name], { width: 320, height: 90 }) : null);
+    }));
   }
 
   function chartSamples() {
@@ -97,7 +132,9 @@ export function siteDetail(ctx) {
             link.flapping ? h("span", { class: "badge flap inline" }, t("link.flapping")) : null,
             link.since ? [" ", t("detail.since"), " ", agoEl(link.since)] : null),
           h("p", {}, linkNumbers(link), link.jitter_ms != null ? ` · ${t("link.jitter", { ms: Math.round(link.jitter_ms) })}` : ""),
+          link.source ? h("p", { class: "sub" }, t("source.follows", { source: t(`source.title.${link.source}`) })) : null,
           link.sessions != null ? h("p", { class: "sub" }, t("detail.sessions", { n: link.sessions })) : null)),
+      link.sources ? sourceCards(link) : null,
       h("div", { class: "label" }, t("detail.history")),
       loading ? h("p", { class: "sub" }, t("loading")) : list.length ? historyChart(list) : h("p", { class: "empty" }, t("detail.no_samples")),
       h("ul", { class: "changes" }, changes(list).map((c) =>

@@ -64,10 +64,12 @@ export function siteGrid(ctx, { onSite }) {
       faults: h("span", { class: "badge fault-badge", hidden: true }),
       tc: h("span", { class: "badge tc", hidden: true }),
       flap: h("span", { class: "badge flap", hidden: true }, t("link.flapping")),
+      // The technician's console, apart from the conference link the tile's colour shows.
+      presence: h("span", { class: "presence", hidden: true }),
     };
     const el = h("button", { type: "button", class: "tile", role: "listitem", "data-site": s.code,
       onclick: () => onSite(s.code) },
-    h("span", { class: "tile-top" }, refs.code, refs.check), refs.name,
+    h("span", { class: "tile-top" }, refs.code, refs.presence, refs.check), refs.name,
     h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)), refs.faults, refs.tc, refs.flap);
     el.dataset.search = fold(`${s.code} ${s.name} ${s.region || ""} ${s.technician || ""}`);
     return { el, refs, last: {} };
@@ -141,7 +143,8 @@ export function siteGrid(ctx, { onSite }) {
       : link.rtt_ms == null ? "—" : `${Math.round(link.rtt_ms)} ms`;
     set(e, "rtt", rtt, (v) => (e.refs.rtt.textContent = v));
     set(e, "loss", lost || !link.loss_pct ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
-    set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
+    const via = link.source ? ` · ${t(`source.title.${link.source}`)}` : "";
+    set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)}${via} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
     set(e, "check", s.checked_in, (v) => (e.refs.check.textContent = v ? "✔" : ""));
     set(e, "faults", open, (v) => {
       e.refs.faults.hidden = !v;
@@ -153,6 +156,15 @@ export function siteGrid(ctx, { onSite }) {
       e.refs.tc.textContent = v ? t(`verdict.${v}`) : "";
     });
     set(e, "flap", !!link.flapping, (v) => (e.refs.flap.hidden = !v));
+    // Shown only where the link follows the conference path: there the console is
+    // presence, and its absence must not read as an outage.
+    const presence = link.source && link.source !== "console" ? link.presence || "offline" : "";
+    set(e, "presence", presence, (v) => {
+      e.refs.presence.hidden = !v;
+      e.refs.presence.className = `presence presence-${v}`;
+      e.refs.presence.textContent = v ? t(`presence.short.${v}`) : "";
+      e.refs.presence.title = v ? t(`presence.${v}`) : "";
+    });
     const ring = ctx.store.history.get(s.code);
     set(e, "ring", ring.length ? ring[ring.length - 1].at * 100 + ring.length : 0, () => drawSpark(e.refs.spark, ring));
     const rank = troubleRank(s, open);

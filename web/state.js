@@ -273,11 +273,15 @@ const APPLIERS = {
     if (!s) return;
     const d = ev.data;
     s.link = {
+      // What the hub measures live (presence, each source's figures) stays until the
+      // next links frame replaces it; the recorded state is the event's.
+      ...(s.link || {}),
       state: d.to || "unknown",
       rtt_ms: d.rtt_ms ?? null,
       jitter_ms: d.jitter_ms ?? null,
       loss_pct: d.loss_pct ?? null,
       since: ev.at,
+      source: d.source || "console",
       flapping: !!s.link?.flapping, // owned by link.flapping, as in the hub's domain
     };
   },

@@ -7,6 +7,12 @@ Vietnamese. Profiles: most sites are steady; a few go through congestion (RTT ov
 the threshold, so they turn ``degraded``); one flaps (drops every half minute);
 one drops out for 45 s every four minutes. A resolved fault is usually confirmed
 by its site a little later, sometimes reopened.
+
+Each site also impersonates its room's endpoint: a TCP listener on loopback (the
+port the demo wrote into its ``sites.csv``) that the hub probes, closed while the
+site is "down". And one simulated bridge posts what a conference bridge would see
+of every site (in the call or not, per-direction RTT, jitter, loss, bitrate) to the
+hub's ingest route, as the demo's ``bridge`` account: all three sources are live.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.agent.session import AgentError, HubSession
+from controlroom.agent.session import AgentError, HubSession, HubUnreachable, http_json, login
 
 log = logging.getLogger("controlroom.simulator")
 
@@ -124,8 +130,10 @@ class SimulatedSite:
         rng: random.Random,
         fault_per_min: float,
         speak_per_min: float,
+        endpoint_port: int | None = None,
     ) -> None:
         self.code = code
+        self.endpoint_port = endpoint_port
         self.profile = profile
         self.rng = rng
         self.fault_per_min = fault_per_min
@@ -150,6 +158,44 @@ class SimulatedSite:
     def _offline(self) -> float:
         return self.profile.offline_for(self._t())
 
+    def bridge_sample(self) -> dict[str, Any]:
+        """What the bridge sees of this site now: out of the call while it is down."""
+        t = self._t()
+        if self._offline() > 0:
+            return {"site": self.code, "in_call": False}
+        rtt = round(self.profile.rtt_ms(t, self.rng), 1)
+
+        def direction(kbps: float) -> dict[str, float]:
+            return {
+                "rtt_ms": rtt,
+                "jitter_ms": round(abs(self.rng.gauss(4, 2)), 1),
+                "loss_pct": self.profile.loss_pct(t, self.rng),
+                "bitrate_kbps": round(self.rng.uniform(0.8, 1.2) * kbps),
+            }
+
+        return {"site": self.code, "in_call": True, "rx": direction(1800), "tx": direction(2200)}
+
+    async def _endpoint(self) -> None:
+        """Answer the hub's TCP probes on the endpoint port, except while "down"."""
+        if self.endpoint_port is None:
+            return
+        server: asyncio.Server | None = None
+        try:
+            while True:
+                down = self._offline() > 0
+                if down and server is not None:
+                    server.close()
+                    server = None
+                elif not down and server is None:
+                    with contextlib.suppress(OSError):  # the port taken: try again later
+                        server = await asyncio.start_server(
+                            _hang_up, "127.0.0.1", self.endpoint_port, reuse_address=True
+                        )
+                await asyncio.sleep(0.5)
+        finally:
+            if server is not None:
+                server.close()
+
     def _on_frame(self, frame: dict[str, Any]) -> None:
         if frame.get("type") != "event" or (frame.get("data") or {}).get("site") != self.code:
             return
@@ -173,6 +219,7 @@ class SimulatedSite:
     async def run(self) -> None:
         """Connect, check in, then report stats and now and then act, until cancelled."""
         runner = asyncio.create_task(self.session.run(offline=self._offline))
+        self._spawn(self._endpoint())
         try:
             await self.session.connected.wait()
             tech = self.rng.choice(TECHNICIANS)
@@ -229,9 +276,42 @@ class SimulatedSite:
                 await runner
 
 
+async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.close()
+
+
+class SimulatedBridge:
+    """The conference bridge's view of the simulated sites, posted every two seconds."""
+
+    def __init__(self, server: str, sims: list[SimulatedSite], username: str = "bridge") -> None:
+        self.server = server.rstrip("/")
+        self.sims = sims
+        self.username = username
+
+    async def run(self) -> None:
+        """Log in as the bridge account and post samples until cancelled."""
+        token: str | None = None
+        while True:
+            await asyncio.sleep(2.0)
+            try:
+                if token is None:
+                    token = str((await login(self.server, self.username, "demo"))["token"])
+                samples = [sim.bridge_sample() for sim in self.sims]
+                conference = "demo"
+                url = f"{self.server}/api/conferences/{conference}/bridge/samples"
+                status, _ = await asyncio.to_thread(http_json, url, {"samples": samples}, token)
+                if status == 401:
+                    token = None
+            except HubUnreachable:
+                token = None
+            except (AgentError, OSError, ValueError) as exc:
+                log.warning("simulated bridge: %s", exc)
+                return  # no bridge account (an older demo copy): the demo runs without it
+
+
 async def simulate(
     server: str,
-    sites: list[tuple[str, str]],
+    sites: list[tuple[str, str, int | None]],
     *,
     seed: int = 7,
     fault_per_min: float = 1 / 60,
@@ -239,7 +319,7 @@ async def simulate(
 ) -> None:
     """Run simulated sites (username, site code) against ``server`` until cancelled."""
     rng = random.Random(seed)
-    profiles = assign_profiles([code for _, code in sites], seed)
+    profiles = assign_profiles([code for _, code, _ in sites], seed)
     sims = [
         SimulatedSite(
             server,
@@ -249,10 +329,11 @@ async def simulate(
             random.Random(rng.random()),
             fault_per_min,
             speak_per_min,
+            port,
         )
-        for user, code in sites
+        for user, code, port in sites
     ]
-    tasks = []
+    tasks = [asyncio.create_task(SimulatedBridge(server, sims).run())]
     for sim in sims:
         tasks.append(asyncio.create_task(sim.run()))
         await asyncio.sleep(0.05)  # a gentle ramp, as sites join one after another

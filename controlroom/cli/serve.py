@@ -83,7 +83,7 @@ def run_server(
     config_dirs: list[Path],
     data_dir: Path,
     banner: str = "",
-    simulate: list[tuple[str, str]] | None = None,
+    simulate: list[tuple[str, str, int | None]] | None = None,
 ) -> int:
     """Load the conferences, bind, start the runtime, then serve until told to stop."""
 
@@ -233,7 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Serve the demo conference, dated today, with demo accounts (password ``demo``)."""
     from controlroom.auth.accounts import AccountStore
-    from controlroom.demo import prepare_demo, reset_demo
+    from controlroom.demo import assign_endpoints, prepare_demo, reset_demo
     from controlroom.resources import MissingAsset, demo_template
 
     data_dir = Path(args.data) if args.data else state_dir() / "demo"
@@ -267,9 +267,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  site accounts: {', '.join(sites[:6])} ... ({len(sites)} in all, site-<code>)\n"
     )
     count = len(sites) if args.simulate is None else max(0, min(args.simulate, len(sites)))
-    simulated = [(a.username, a.site) for a in accounts if a.role == "site" and a.site][:count]
+    chosen = [(a.username, a.site) for a in accounts if a.role == "site" and a.site][:count]
+    ports = assign_endpoints(conference, [code for _, code in chosen])
+    simulated: list[tuple[str, str, int | None]] = [
+        (user, code, ports[code]) for user, code in chosen
+    ]
     if simulated:
-        banner += f"  simulated sites: {len(simulated)} (--simulate 0 turns them off)\n"
+        banner += (
+            f"  simulated sites: {len(simulated)} (--simulate 0 turns them off), each with an"
+            " endpoint on loopback and the bridge's view of it\n"
+        )
     return run_server(args, [conference], data_dir, banner, simulated)
 
 

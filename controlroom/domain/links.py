@@ -278,7 +278,7 @@ def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int
             text = f"Mất kết nối đường truyền tới {site.name}."
             report = faults.reported_event(state, site.code, "network", "critical", text)
             report.data["description_code"] = {
-                "code": "link_lost", "site": site.code, "cause": cmd.cause
+                "code": "link_lost", "site": site.code, "cause": cmd.cause, "source": cmd.source
             }  # fmt: skip
             events.append(report)
     if cmd.to == "online" and previous == "offline":

@@ -39,6 +39,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "Merged into the mass outage {fault_id}.",
     ),
     "cause.connection_closed": ("phiên kết nối đã đóng", "the connection closed"),
+    "cause.left_call": (
+        "không còn trong cuộc họp trên cầu truyền hình",
+        "no longer in the call on the bridge",
+    ),
+    "source.bridge": ("cầu truyền hình", "the bridge"),
+    "source.endpoint": ("thiết bị đầu cuối", "the endpoint"),
+    "source.console": ("máy kỹ thuật viên", "the technician's console"),
     "cause.no_answer": ("không phản hồi trong {seconds} giây", "no answer for {seconds} s"),
     "cause.bad_samples": (
         "{problems} ({samples} lần đo liên tiếp)",
@@ -118,10 +125,19 @@ def message_text(msg: Any, lang: str, site_name: Callable[[str], str] = str) -> 
         "site": site_name(msg["site"]) if msg.get("site") else "",
         "sites": ", ".join(sites),
         "count": msg.get("count", len(sites)),
-        "because": f" ({cause})" if cause else "",
+        "because": _because(cause, msg.get("source"), lang),
         "duration": duration_text(msg.get("outage_s"), lang),
     }
     return _word(f"msg.{msg['code']}", lang, values)
+
+
+def _because(cause: str, source: Any, lang: str) -> str:
+    """`` (cause)``, naming the source when it is the conference path, not the console."""
+    if not cause:
+        return ""
+    if source in ("bridge", "endpoint"):
+        return f" ({_word(f'source.{source}', lang, {})}: {cause})"
+    return f" ({cause})"
 
 
 def both(msg: Any, fallback: str, site_name: Callable[[str], str] = str) -> Any:

@@ -29,7 +29,7 @@ async def test_each_role_console_on_the_live_demo(browser, tmp_path):
     assistant; chair; site: each console, its actions by role, and a screenshot."""
     async with running_hub(DEMO, tmp_path / "data", heartbeat_s=0.5) as hub:
         sites = [
-            (a.username, a.site)
+            (a.username, a.site, None)
             for a in AccountStore(DEMO / "accounts.toml").all()
             if a.role == "site" and a.site and a.site != "TW"
         ][:30]

@@ -16,7 +16,9 @@ from controlroom.report.messages import WORDS, message_text
 from tests.conftest import ROOT
 from tests.domain.conftest import OPERATOR, T0, World, make_state
 
-ENTRY = re.compile(r'^\s*"((?:msg|cause|duration)\.[a-z_]+)":\s*"(.*)",\s*$')
+ENTRY = re.compile(
+    r'^\s*"((?:msg|cause|duration)\.[a-z_]+|source\.(?:bridge|endpoint|console))":\s*"(.*)",\s*$'
+)
 
 
 def _web(lang: str) -> dict[str, str]:
