@@ -66,3 +66,4 @@ class ProbeWindow:
         self._results.clear()
         self._lost = 0
         self.jitter_ms = None
+        self.last_answer = None

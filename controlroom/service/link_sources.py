@@ -70,9 +70,10 @@ def probe_result(
     src: SourceLink, rtt_ms: float | None, at: int, t: Thresholds, capacity: int
 ) -> list[Transition]:
     """One probe of the endpoint: a sample when answered (silence is judged on the tick)."""
-    if rtt_ms is not None and src.health.state in ("offline", "unknown"):
-        # The outage is on record as offline (or the endpoint had not answered yet, as
-        # it was starting): those lost probes are not loss of the link that answers now.
+    first_answer = src.window.last_answer is None
+    if rtt_ms is not None and (first_answer or src.health.state in ("offline", "unknown")):
+        # The outage is on record as offline (or the endpoint had not answered since the
+        # hub started): those lost probes are not loss of the link that answers now.
         src.window.clear()
     src.window.add(rtt_ms)
     src.loss_pct = src.window.loss_pct

@@ -1,0 +1,48 @@
+"""The conference-path sources of a site: probe results and bridge samples, judged alone."""
+
+from __future__ import annotations
+
+from controlroom.domain.links import LinkHealth
+from controlroom.domain.model import Thresholds
+from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
+
+T = Thresholds()
+
+
+def _endpoint(state: str = "unknown") -> SourceLink:
+    return SourceLink("endpoint", LinkHealth(state=state), 0, target="icmp:10.0.0.5")
+
+
+def test_probes_lost_before_the_first_answer_are_not_loss():
+    """After a start the endpoint (or the demo's) may answer late: no false degraded."""
+    src = _endpoint("online")  # what the log said before the restart
+    for at in range(10):
+        assert probe_result(src, None, at, T, 64) == []
+    for at in range(10, 20):
+        assert probe_result(src, 20.0, at, T, 64) == []
+    assert src.loss_pct == 0.0 and src.health.state == "online"
+
+
+def test_loss_over_the_limit_degrades_after_the_bad_samples():
+    src = _endpoint()
+    transitions = []
+    for at in range(100):
+        transitions += probe_result(src, None if at % 10 == 5 else 20.0, at, T, 64)
+    assert [t.to for t in transitions] == ["online", "degraded"]
+    assert transitions[1].cause["problems"][0]["code"] == "loss_high"
+
+
+def test_the_bridge_judges_the_worse_direction_and_leaving_is_offline():
+    src = SourceLink("bridge", LinkHealth(), 0)
+    good = {"rtt_ms": 30, "loss_pct": 0.1, "jitter_ms": 5}
+    sample = {"site": "HUE", "in_call": True, "rx": good, "tx": {**good, "jitter_ms": 45}}
+    transitions = []
+    for at in range(4):
+        transitions += bridge_sample(src, sample, at, T, 64)
+    assert [t.to for t in transitions] == ["degraded"]
+    assert transitions[0].cause["problems"][0] == {
+        "code": "jitter_high", "jitter_ms": 45, "limit_ms": T.jitter_ms
+    }  # fmt: skip
+    (left,) = bridge_sample(src, {"site": "HUE", "in_call": False}, 5, T, 64)
+    assert left.to == "offline" and left.cause == {"code": "left_call"}
+    assert src.entry()["in_call"] is False and src.entry()["rtt_ms"] is None
