@@ -285,6 +285,10 @@ const APPLIERS = {
       flapping: !!s.link?.flapping, // owned by link.flapping, as in the hub's domain
     };
   },
+  "link.presence"(store, ev) {
+    const s = site(store, ev);
+    if (s) s.link = Object.assign({}, s.link, { presence: ev.data.presence || "offline" });
+  },
   "link.flapping"(store, ev) {
     const s = site(store, ev);
     if (s) s.link = Object.assign({}, s.link, { flapping: !!ev.data.flapping });

@@ -60,6 +60,7 @@ from .system_commands import (
     InterruptTestCalls,
     LinkChange,
     LinkFlap,
+    LinkPresence,
     Tick,
 )
 from .visibility import view, visible
@@ -97,6 +98,7 @@ __all__ = [
     "InvalidArgs",
     "LinkChange",
     "LinkFlap",
+    "LinkPresence",
     "MoveSpeak",
     "NewEvent",
     "NotFound",

@@ -47,6 +47,7 @@ from .state import ConferenceState
 from .system_commands import (
     LinkChange,
     LinkFlap,
+    LinkPresence,
 )
 
 # -- measuring ---------------------------------------------------------------------------
@@ -339,6 +340,25 @@ def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) 
     ]
 
 
+def _decide_presence(
+    state: ConferenceState, cmd: LinkPresence, actor: Actor, now: int
+) -> list[NewEvent]:
+    site = _site(state, cmd.site)
+    if site.presence == cmd.presence:
+        return []
+    return [
+        NewEvent(
+            "link.presence", {"site": site.code, "presence": cmd.presence, "from": site.presence}
+        )
+    ]
+
+
+def _apply_presence(state: ConferenceState, event: Event) -> None:
+    site = state.sites.get(event.data.get("site", ""))
+    if site is not None:
+        site.presence = str(event.data.get("presence", site.presence))
+
+
 def _apply_link(state: ConferenceState, event: Event) -> None:
     site = state.sites.get(event.data.get("site", ""))
     if site is None:
@@ -367,8 +387,10 @@ def _apply_flap(state: ConferenceState, event: Event) -> None:
 DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     LinkChange: _decide_link,
     LinkFlap: _decide_flap,
+    LinkPresence: _decide_presence,
 }
 APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     "link.changed": _apply_link,
+    "link.presence": _apply_presence,
     "link.flapping": _apply_flap,
 }

@@ -52,6 +52,9 @@ class SiteState:
     technician: str = ""
     phone: str = ""
     endpoint: str = ""
+    #: The technician's console as last recorded (``link.presence``), for sites whose
+    #: link follows the bridge or the endpoint.
+    presence: str = "offline"
     link: dict[str, Any] = field(default_factory=_initial_link)
     checked_in: bool = False
     checked_in_at: int | None = None
@@ -77,7 +80,7 @@ class SiteState:
             "technician": self.technician,
             "phone": self.phone,
             "endpoint": self.endpoint,
-            "link": dict(self.link),
+            "link": {**self.link, "presence": self.presence},
             "checked_in": self.checked_in,
             "checked_in_at": self.checked_in_at,
             "delegates": self.delegates,

@@ -52,6 +52,18 @@ class LinkFlap(Command):
     cause: dict[str, Any] | None = None
 
 
+class LinkPresence(Command):
+    """The technician's console of a site with a conference-path source came or went.
+
+    SYSTEM only. The site's link does not change: presence is recorded apart, for the
+    report's "technician online" time, once it has held for a few heartbeats.
+    """
+
+    name: ClassVar[str] = "link.presence"
+    site: Ident
+    presence: Literal["online", "away", "offline"]
+
+
 class CallSite(Command):
     """The media runner calls one site of a running campaign (SYSTEM only)."""
 
@@ -86,5 +98,14 @@ class AutoCampaign(Command):
 
 #: Commands only the hub itself (``SYSTEM``) issues.
 SYSTEM_COMMANDS: frozenset[type[Command]] = frozenset(
-    {Tick, LinkChange, LinkFlap, CallSite, FinishTestCall, InterruptTestCalls, AutoCampaign}
+    {
+        Tick,
+        LinkChange,
+        LinkFlap,
+        LinkPresence,
+        CallSite,
+        FinishTestCall,
+        InterruptTestCalls,
+        AutoCampaign,
+    }
 )

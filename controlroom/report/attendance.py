@@ -8,6 +8,10 @@ Rules:
 - *connected* = ``online`` + ``degraded``; *share* = connected / window length.
 - A *drop-out* is a change into ``offline`` from ``online`` or ``degraded`` inside the
   window; the *longest outage* is the longest ``offline`` interval inside the window.
+- The link is the conference path where one is configured (the bridge's view or the
+  endpoint's probes: ``link.changed.source``), so *connected* is time in the call and
+  *online* time good. *Technician online* is apart: ``link.presence`` for those sites;
+  for a site measured by its console alone it is the same as *connected*.
 - RTT and loss figures are the values recorded with each ``link.changed`` (the
   measurement at the moment of the change). The per-ping samples the hub shows live
   are not durable, so the report cannot and does not use them.
@@ -33,6 +37,8 @@ class _Site:
     delegates: int | None = None
     technician: str = ""
     flaps: int = 0
+    source: str = "console"
+    presence: list[tuple[int, str]] = field(default_factory=list)
 
 
 class Attendance:
@@ -50,10 +56,14 @@ class Attendance:
             return
         if event.name == "link.changed":
             site.changes.append((event.at, str(data.get("to", "unknown"))))
+            site.source = str(data.get("source") or "console")
             if isinstance(data.get("rtt_ms"), int | float):
                 site.rtts.append(float(data["rtt_ms"]))
             if isinstance(data.get("loss_pct"), int | float):
                 site.losses.append(float(data["loss_pct"]))
+        elif event.name == "link.presence":
+            presence = "online" if data.get("presence") == "online" else "offline"
+            site.presence.append((event.at, presence))
         elif event.name == "link.flapping" and data.get("flapping"):
             site.flaps += 1
         elif event.name == "site.checked_in":
@@ -83,6 +93,12 @@ class Attendance:
                     dropouts += 1
                 previous = state
             connected = spent["online"] + spent["degraded"]
+            if site.source == "console" and not site.presence:
+                present = connected  # the console is the link: present while connected
+            else:
+                present = sum(
+                    b - a for a, b, st in _intervals(site.presence, start, end) if st == "online"
+                )
             rows.append(
                 {
                     "site": info.code,
@@ -91,7 +107,9 @@ class Attendance:
                     "checked_in_at": site.checked_in_at,
                     "delegates": site.delegates,
                     "technician": site.technician or info.technician,
+                    "source": site.source,
                     "connected_s": seconds(connected),
+                    "presence_s": seconds(present),
                     "share": round(connected / window, 4) if window else None,
                     "online_s": seconds(spent["online"]),
                     "degraded_s": seconds(spent["degraded"]),

@@ -127,7 +127,8 @@ def tables(report: dict[str, Any]) -> list[Table]:
             "sites",
             "attendance",
             _c(
-                "site:code name checked_in_at::time connected_s:connected:dur share::ratio "
+                "site:code name checked_in_at::time source:link_source:enum "
+                "connected_s:connected:dur share::ratio presence_s:presence:dur "
                 "online_s:online:dur degraded_s:degraded:dur offline_s:offline:dur "
                 "unknown_s:unknown:dur dropouts::int longest_outage_s:longest_outage:dur "
                 "rtt_median_ms:rtt_median:num rtt_p95_ms:rtt_p95:num "

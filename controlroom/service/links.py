@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from controlroom.domain import LinkChange, LinkFlap
+from controlroom.domain import LinkChange, LinkFlap, LinkPresence
 from controlroom.domain.links import (
     LinkHealth,
     Sample,
@@ -90,6 +90,11 @@ class SiteLink:
     endpoint: SourceLink | None = None
     #: Whether a console of the site has been connected since the hub started.
     heard: bool = False
+    #: Presence as the log has it (``link.presence``), and the live one being timed
+    #: before it is recorded (a phone that locks for a few seconds records nothing).
+    presence_recorded: str = "offline"
+    presence_seen: str = "offline"
+    presence_seen_at: int = 0
 
     @property
     def source(self) -> str:
@@ -105,7 +110,7 @@ class SiteLink:
         """The technician's console: ``online``, ``away`` (was here), ``offline`` (never)."""
         if self.sessions > 0 or (self.remote or {}).get("sessions", 0) > 0:
             return "online"
-        return "away" if self.heard else "offline"
+        return "away" if self.heard or self.presence_recorded != "offline" else "offline"
 
     def shown_key(self) -> tuple[Any, ...]:
         """What of the entry must reach the site's own console at once (not the figures)."""
@@ -188,6 +193,7 @@ class LinkMonitor:
                 state=site.link.get("state", "unknown"), flapping=bool(site.link.get("flapping"))
             )
             link = SiteLink(code, LinkHealth(), last_heard=now)
+            link.presence_recorded = link.presence_seen = site.presence
             if site.endpoint:
                 link.endpoint = SourceLink("endpoint", LinkHealth(), now, target=site.endpoint)
                 targets[code] = parse_target(site.endpoint)
@@ -406,6 +412,8 @@ class LinkMonitor:
             in_grace = now < self.grace_until
             for link in self.sites.values():
                 self._tick_console(link, now, in_grace)
+                if not in_grace and link.governing() is not None:
+                    self._tick_presence(link, now)
                 for src in (link.endpoint, link.bridge):
                     if src is None:
                         continue
@@ -419,6 +427,18 @@ class LinkMonitor:
             if now - last_flush >= 1000:
                 last_flush = now
                 self.flush(now)
+
+    def _tick_presence(self, link: SiteLink, now: int) -> None:
+        """Record the technician's presence once it has held for three heartbeats."""
+        shown = link.presence
+        if shown != link.presence_seen:
+            link.presence_seen, link.presence_seen_at = shown, now
+        elif (
+            shown != link.presence_recorded
+            and now - link.presence_seen_at >= 3 * self.heartbeat_s * 1000
+        ):
+            link.presence_recorded = shown
+            self._commands.put_nowait(LinkPresence(site=link.code, presence=shown))  # type: ignore[arg-type]
 
     def _tick_console(self, link: SiteLink, now: int, in_grace: bool) -> None:
         if self._held_elsewhere(link, now):

@@ -131,7 +131,8 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
     ev = await _next(op, mark, "link.changed", seconds=20, site="HUE", to="degraded")
     assert ev["data"]["source"] == "endpoint"
     problems = [p["code"] for p in ev["data"]["cause"]["problems"]]
-    assert problems == ["rtt_high"], ev["data"]["cause"]
+    # The step in delay is also a burst of jitter (RFC 3550), but never loss.
+    assert "rtt_high" in problems and "loss_high" not in problems, ev["data"]["cause"]
     assert ev["data"]["rtt_ms"] >= 390
 
     mark = len(op.frames)
@@ -161,13 +162,15 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
     resolved = await _next(op, mark, "fault.resolved", seconds=5, site="HUE")
     assert resolved["data"]["fault_id"] == fault["data"]["fault_id"] and resolved["data"]["auto"]
 
-    # The reverse: the console goes away, the endpoint is fine: presence only.
+    # The reverse: the console goes away, the endpoint is fine: presence only, recorded
+    # once it has held for three heartbeats: that later event proves no outage came.
     after = op.last_seq
+    mark = len(op.frames)
     await console.close()
     entry = await _links(op, "HUE", presence="away")
     assert entry["state"] == "online"
-    # A later probe round proves the absence of an outage: the endpoint's figures move on.
-    await _links(op, "HUE", seconds=10, presence="away", state="online")
+    await _next(op, mark, "link.presence", seconds=10, site="HUE", presence="away")
     records = await hub.hub.events_after(after)
-    assert [r.event.name for r in records if r.event.data.get("site") == "HUE"] == []
+    names = [r.event.name for r in records if r.event.data.get("site") == "HUE"]
+    assert names == ["link.presence"], names
     await op.close()
