@@ -1,9 +1,12 @@
 """Probe every target once per interval, spread over it, from one event loop.
 
 Targets are keyed by the caller's own keys. Each round starts one probe per target,
-evenly spaced over the interval (3,000 targets at 2 s: one every 0.7 ms, never a
-burst), ICMP over one shared socket and TCP connects at most ``max_connects`` at a
-time. Host names are resolved by the loop's resolver and kept for ``resolve_ttl_s``.
+evenly spaced over the interval (3,000 targets at 2 s: fifteen every 10 ms tick,
+never a burst). ICMP echoes to an address go out of one shared socket with no task,
+future or timer of their own (the tick expires the overdue ones): at 3,000 targets
+that is most of the CPU saved. TCP connects (and host names to resolve) run as
+tasks, at most ``max_connects`` at a time. Host names are resolved by the loop's
+resolver and kept for ``resolve_ttl_s``.
 Every result (RTT in ms, or ``None`` for no answer) goes to ``on_result(key, rtt,
 at_ms)``; a callback that raises is logged, never stops the rounds.
 """
@@ -24,6 +27,17 @@ from probes.target import Target
 from probes.tcp import tcp_ping
 
 log = logging.getLogger("probes")
+
+#: How often the prober starts the probes due and expires overdue echoes.
+TICK_S = 0.01
+
+
+def _is_ipv4(host: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
 
 ResultCallback = Callable[[Hashable, "float | None", int], None]
 
@@ -70,7 +84,7 @@ class Prober:
         """Start the rounds."""
         if any(t.kind == "icmp" for t in self.targets.values()):
             try:
-                self._pinger = IcmpPinger()
+                self._pinger = IcmpPinger(self._deliver)
             except IcmpUnavailable as exc:
                 self._icmp_error = str(exc)
                 log.warning("ICMP probes are not possible: %s", exc)
@@ -89,23 +103,43 @@ class Prober:
 
     async def _rounds(self) -> None:
         loop = asyncio.get_running_loop()
-        next_round = loop.time()
+        round_start = loop.time()
+        items = list(self.targets.items())
+        sent = 0
         while True:
-            items = list(self.targets.items())
-            step = self.interval_s / max(1, len(items))
-            for i, (key, target) in enumerate(items):
-                delay = next_round + i * step - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                task = loop.create_task(self._probe(key, target))
-                self._inflight.add(task)
-                task.add_done_callback(self._inflight.discard)
-            self.rounds += 1
-            next_round += self.interval_s
             now = loop.time()
-            if next_round < now:  # fell behind (a paused loop): start afresh, no catch-up burst
-                next_round = now
-            await asyncio.sleep(max(0.0, next_round - now))
+            share = (now - round_start) / self.interval_s if self.interval_s > 0 else 1.0
+            due = min(len(items), int(share * len(items)) + 1)
+            while sent < due:
+                key, target = items[sent]
+                sent += 1
+                self._start(key, target)
+            if self._pinger is not None:
+                self._pinger.expire(self.timeout_s)
+            if sent >= len(items) and now >= round_start + self.interval_s:
+                self.rounds += 1
+                round_start += self.interval_s
+                if round_start < now - self.interval_s:  # fell behind: no catch-up burst
+                    round_start = now
+                items, sent = list(self.targets.items()), 0
+            await asyncio.sleep(TICK_S)
+
+    def _start(self, key: Hashable, target: Target) -> None:
+        if target.kind == "icmp" and _is_ipv4(target.host):
+            if self._pinger is not None:
+                self._pinger.send(target.host, key)
+            else:
+                self._deliver(key, None)
+            return
+        task = asyncio.get_running_loop().create_task(self._probe(key, target))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    def _deliver(self, key: Hashable, rtt: float | None) -> None:
+        try:
+            self.on_result(key, rtt, self.clock_ms())
+        except Exception:  # noqa: BLE001 - one bad callback must not stop the probes
+            log.exception("probe result for %r not taken", key)
 
     async def _probe(self, key: Hashable, target: Target) -> None:
         address = await self._address(target.host)
@@ -116,10 +150,7 @@ class Prober:
                     rtt = await tcp_ping(address, target.port or 0, self.timeout_s)
             elif self._pinger is not None and ":" not in address:
                 rtt = await self._pinger.ping(address, self.timeout_s)
-        try:
-            self.on_result(key, rtt, self.clock_ms())
-        except Exception:  # noqa: BLE001 - one bad callback must not stop the probes
-            log.exception("probe result for %r not taken", key)
+        self._deliver(key, rtt)
 
     async def _address(self, host: str) -> str | None:
         with contextlib.suppress(ValueError):
