@@ -33,6 +33,7 @@ from controlroom.domain import SYSTEM, NewEvent
 from controlroom.http_api import HttpApi
 from controlroom.resources import web_dir
 from controlroom.security_headers import SecurityHeaders
+from controlroom.service.bridge_poll import BridgePoller
 from controlroom.service.checkpoints import Checkpointer
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
@@ -130,6 +131,7 @@ class Runtime:
         self.links: dict[str, LinkMonitor] = {}
         self.testcalls: dict[str, TestCallRunner] = {}
         self.checkpointers: list[Checkpointer] = []
+        self.bridge_pollers: list[BridgePoller] = []
         #: Loaded before anything starts, so a wrong key path stops the hub at once.
         self.checkpoint_key = (
             load_private_key(options.checkpoint_key) if options.checkpoint_key else None
@@ -179,6 +181,12 @@ class Runtime:
                 monitor.bridge = RedisBridge(self.options.redis_url, channel, monitor.remote)
                 await monitor.bridge.start()
             monitor.start()
+            if hub.config.bridge is not None:
+                poller = BridgePoller(
+                    monitor, hub.config.bridge, hub.config.sites, self.heartbeat_s
+                )
+                poller.start()
+                self.bridge_pollers.append(poller)
             if self.checkpoint_key is not None and not getattr(self.store, "shared", False):
                 signer = Checkpointer(
                     hub,
@@ -269,6 +277,8 @@ class Runtime:
         """Stop link monitors and hubs, then close the log."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for poller in self.bridge_pollers:
+            await poller.stop()
         for monitor in self.links.values():
             await monitor.stop()
             if monitor.bridge is not None:

@@ -19,13 +19,17 @@ CONFERENCE_ID = re.compile(r"[a-z0-9-]+")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
-_TOP_KEYS = {"id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web"}
+_TOP_KEYS = {
+    "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge"
+}  # fmt: skip
 _TABLE_KEYS = {
     "speaking": {"default_s", "max_on_floor"},
     "faults": {"escalate_after_s"},
     "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
     "web": {"allowed_origins"},
+    "bridge": {"kind", "admin_url", "admin_secret", "room"},
 }
+BRIDGE_KINDS = ("janus",)
 _FLOAT_KEYS = {
     "heartbeat_s",
     "rtt_ms",
@@ -38,6 +42,16 @@ _FLOAT_KEYS = {
 
 
 @dataclass(frozen=True)
+class BridgeSettings:
+    """``[bridge]``: the conference bridge the hub reads its participants from."""
+
+    kind: str  # "janus"
+    admin_url: str
+    admin_secret: str = ""
+    room: int | None = None
+
+
+@dataclass(frozen=True)
 class ConferenceFile:
     """What ``conference.toml`` holds, checked and converted."""
 
@@ -46,6 +60,7 @@ class ConferenceFile:
     allowed_origins: tuple[str, ...]
     day: date
     tz: ZoneInfo
+    bridge: BridgeSettings | None = None
 
 
 def _key_error(path: Path, key: str, message: str) -> ConfigError:
@@ -178,8 +193,35 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
         timezone=tz_name,
     )
     return ConferenceFile(
-        conference, settings, tuple(o.rstrip("/") for o in origins), start.astimezone(tz).date(), tz
+        conference,
+        settings,
+        tuple(o.rstrip("/") for o in origins),
+        start.astimezone(tz).date(),
+        tz,
+        _bridge(path, data.get("bridge")),
     )
+
+
+def _bridge(path: Path, table: Any) -> BridgeSettings | None:
+    if table is None:
+        return None
+    kind = table.get("kind")
+    if kind not in BRIDGE_KINDS:
+        raise _key_error(
+            path, "bridge.kind", f"{kind!r} is not a bridge kind ({', '.join(BRIDGE_KINDS)})"
+        )
+    url = table.get("admin_url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://\S+", url):
+        raise _key_error(
+            path, "bridge.admin_url", 'must be an URL (e.g. "http://127.0.0.1:7088/admin")'
+        )
+    secret = table.get("admin_secret", "")
+    if not isinstance(secret, str):
+        raise _key_error(path, "bridge.admin_secret", "must be a string")
+    room = table.get("room")
+    if room is not None and (isinstance(room, bool) or not isinstance(room, int) or room < 0):
+        raise _key_error(path, "bridge.room", "must be a room number")
+    return BridgeSettings(kind, url, secret, room)
 
 
 def load_conference_file(path: str | Path) -> ConferenceFile:

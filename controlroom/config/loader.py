@@ -8,7 +8,7 @@ from pathlib import Path
 from controlroom.domain.model import AgendaItem, ConferenceInfo, Settings, SiteInfo
 
 from .agenda import load_agenda
-from .conference import load_conference_file
+from .conference import BridgeSettings, load_conference_file
 from .errors import ConfigError
 from .sites import load_sites
 from .text import table_file
@@ -31,6 +31,8 @@ class ConferenceConfig:
     agenda: tuple[AgendaItem, ...]
     allowed_origins: tuple[str, ...]
     accounts_path: Path
+    #: ``[bridge]`` of conference.toml: the bridge whose participants the hub reads.
+    bridge: BridgeSettings | None = None
 
     def site(self, code: str) -> SiteInfo | None:
         """The site with ``code``, or None."""
@@ -62,4 +64,5 @@ def load_conference(directory: str | Path) -> ConferenceConfig:
         agenda=agenda,
         allowed_origins=info.allowed_origins,
         accounts_path=directory / ACCOUNTS_FILE,
+        bridge=info.bridge,
     )
