@@ -1,4 +1,4 @@
-"""Adapters that read a conference bridge's own view of its participants.
+"""Adapters that read a media bridge's (an MCU's, an SFU's) own view of its participants.
 
 Generic: an adapter knows its bridge (Janus today) and gives, per participant
 (keyed by its display name), whether it is in the room and the media statistics the

@@ -13,7 +13,7 @@ async def tcp_ping(address: str, port: int, timeout_s: float) -> float | None:
 
     A refusal (RST) counts as no answer: the port named is the endpoint's own service
     (its call signalling, its web interface), and a codec whose service is down is
-    out of the conference however well its network answers. The connection is reset
+    out of service however well its network answers. The connection is reset
     at once, so no TIME_WAIT is left behind.
     """
     loop = asyncio.get_running_loop()
