@@ -200,7 +200,8 @@ STATS_KEYS = ["rtt_ms", "jitter_ms", "loss_pct", "audio", "video", "bitrate_kbps
 @given(st.dictionaries(st.sampled_from(STATS_KEYS), values, max_size=6) | values)
 def test_stats_frames_are_kept_finite_or_refused(stats):
     """A site's stats: stored only as finite numbers in range, else invalid_args."""
-    from controlroom.service.links import STATS_LIMIT, LinkMonitor, SiteLink
+    from controlroom.service.links import LinkMonitor
+    from controlroom.service.site_link import STATS_LIMIT, SiteLink
 
     monitor = LinkMonitor.__new__(LinkMonitor)
     monitor.sites = {"HUE": SiteLink.__new__(SiteLink)}
