@@ -44,6 +44,20 @@ class SourceLink:
     loss_pct: float | None = None
     #: What else the source says (the bridge: in_call and the two directions).
     detail: dict[str, Any] = field(default_factory=dict)
+    #: How often the source reports, smoothed (ms; the bridge posts at its own pace).
+    interval_ms: float = 0.0
+
+    def silent_after_s(self, heartbeat_s: float) -> float:
+        """The heartbeat to judge silence by: the hub's, or 1.5 x the source's own pace.
+
+        Two of them without a word is offline: two heartbeats for the probes, and
+        for a bridge that posts every 5 s, 15 s rather than a false alarm at 4 s.
+        """
+        if self.name == "endpoint":
+            return heartbeat_s
+        # Until a second report shows the bridge's pace, assume a slow one (5 s).
+        interval_ms = self.interval_ms or 5000.0
+        return max(heartbeat_s, 1.5 * interval_ms / 1000)
 
     def entry(self) -> dict[str, Any]:
         """This source's part of a site's ``links`` entry and snapshot link."""
@@ -96,6 +110,11 @@ def bridge_sample(
     Out of the call is offline at once (``left_call``); in the call, the worse of the
     two directions is judged: the highest loss and jitter, the RTT as reported.
     """
+    if src.last_heard and at > src.last_heard:
+        gap = at - src.last_heard
+        src.interval_ms = (
+            gap if not src.interval_ms else src.interval_ms + (gap - src.interval_ms) / 4
+        )
     src.last_heard = at
     in_call = bool(sample.get("in_call"))
     directions = {d: sample[d] for d in DIRECTIONS if isinstance(sample.get(d), dict)}

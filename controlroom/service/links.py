@@ -288,7 +288,8 @@ class LinkMonitor:
                     if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
                         continue  # the bridge has not reported since the start yet
                     t = self.path_thresholds
-                    quiet = silence(src.health, src.last_heard, now, t, self.heartbeat_s)
+                    beat = src.silent_after_s(self.heartbeat_s)
+                    quiet = silence(src.health, src.last_heard, now, t, beat)
                     if src.health.flapping:
                         quiet += settle(src.health, now, t)
                     self._transitions(link, quiet, src.name)

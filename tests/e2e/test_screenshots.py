@@ -128,7 +128,13 @@ async def test_each_role_console_on_the_live_demo(browser, tmp_path):
 
             await op.locator(".tile[data-site=HNI]").click()
             detail = op.locator("dialog.site-detail")
-            await expect(detail.locator(".history-chart polyline.rtt")).to_be_attached()
+            # The link's own history, and one card per source (the simulated bridge
+            # reports every site; the console is the technician's).
+            await expect(
+                detail.locator(".detail-body > .history-chart polyline.rtt")
+            ).to_be_attached()
+            await expect(detail.locator(".source-card")).to_have_count(2)
+            await expect(detail.locator(".source-card.follows")).to_contain_text("Cầu truyền hình")
             await expect(detail).to_contain_text("Kỹ thuật viên")
             await shot(op, "operator-site-detail")
             await op.context.close()

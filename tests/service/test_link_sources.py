@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from controlroom.domain.links import LinkHealth
 from controlroom.domain.model import Thresholds
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
@@ -46,3 +48,20 @@ def test_the_bridge_judges_the_worse_direction_and_leaving_is_offline():
     (left,) = bridge_sample(src, {"site": "HUE", "in_call": False}, 5, T, 64)
     assert left.to == "offline" and left.cause == {"code": "left_call"}
     assert src.entry()["in_call"] is False and src.entry()["rtt_ms"] is None
+
+
+def test_a_bridge_is_silent_by_its_own_pace_not_the_hubs_heartbeat():
+    """A bridge posting every 5 s with a 0.5 s heartbeat: no false alarm between posts."""
+    from controlroom.domain.links import silence
+
+    src = SourceLink("bridge", LinkHealth(), 0)
+    good = {"site": "HUE", "in_call": True, "rx": {"rtt_ms": 30, "loss_pct": 0.0}}
+    for at in (1_000, 6_000, 11_000, 16_000):
+        bridge_sample(src, good, at, T, 64)
+    assert src.health.state == "online" and 4_000 < src.interval_ms <= 5_000
+    beat = src.silent_after_s(0.5)
+    path = dataclasses.replace(T, offline_after_missed=2)  # as the monitor judges the path
+    assert silence(src.health, src.last_heard, 16_000 + 9_000, path, beat) == []
+    (gone,) = silence(src.health, src.last_heard, 16_000 + 16_000, path, beat)
+    assert gone.to == "offline" and gone.cause["code"] == "no_answer"
+    assert _endpoint().silent_after_s(0.5) == 0.5  # the hub's own probes: its heartbeat
