@@ -153,6 +153,11 @@ export function mount(container, ctx) {
       h("div", { class: "site-id" },
         h("div", { class: "code" }, me.code), h("div", { class: "name" }, me.name)),
       h("div", { class: `link-pill link-${link}` }, t("site.link", { state: t(`link.${link}`) })),
+      // Where the hub measures the conference path itself, say so: the technician's
+      // own connection is then not what the centre sees as the site's link.
+      me.link?.source && me.link.source !== "console"
+        ? h("div", { class: "sub link-source" }, t("source.follows", { source: t(`source.title.${me.link.source}`) }))
+        : null,
       h("div", { class: "av" },
         h("span", { class: `health h-${st.audio || "unknown"}` }, `${t("site.audio")}: ${t(`health.${st.audio || "unknown"}`)}`),
         h("span", { class: `health h-${st.video || "unknown"}` }, `${t("site.video")}: ${t(`health.${st.video || "unknown"}`)}`)),
