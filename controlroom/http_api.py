@@ -25,6 +25,7 @@ from starlette.routing import Route
 from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
 from controlroom.domain.model import CONSOLE_ROLES
+from controlroom.service.audience import for_viewer
 from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -252,7 +253,11 @@ class HttpApi:
             return error("invalid_args", "after must be >= 0 and limit >= 1", 422, "after")
         records = await hub.events_after(after, limit)
         actor = principal.actor
-        out = [r.event.to_wire() for r in records if visible(r.event.name, r.event.data, actor)]
+        out = [
+            for_viewer(r.event.to_wire(), actor)
+            for r in records
+            if visible(r.event.name, r.event.data, actor)
+        ]
         last = records[-1].event.seq if len(records) == limit else hub.durable_seq
         return JSONResponse({"events": out, "seq": last})
 

@@ -7,6 +7,7 @@ import { siteGrid } from "./sitegrid.js";
 import { faultInbox } from "./faultinbox.js";
 import { runScript } from "./runscript.js";
 import { siteDetail } from "./sitedetail.js";
+import { announcePanel } from "./announcements.js";
 
 const PHASES_NEXT = {
   planned: ["rehearsal", "live"],
@@ -20,12 +21,13 @@ export function mount(container, ctx) {
   const sites = siteGrid(ctx, { onSite: (code) => detail.open(code) });
   const faults = faultInbox(ctx, { onSite: (code) => detail.open(code) });
   const agenda = runScript(ctx);
+  const announce = announcePanel(ctx);
 
   const phase = panel(t("phase.label"), "phase");
   const phaseBody = h("div", { class: "phase-body" });
   phase.body.appendChild(phaseBody);
 
-  const side = h("div", { class: "operator-side" }, agenda.el, faults.el, phase.el);
+  const side = h("div", { class: "operator-side" }, agenda.el, faults.el, announce.el, phase.el);
   const layout = h("div", { class: "operator-grid" }, sites.el, side);
   container.appendChild(layout);
 
@@ -33,6 +35,7 @@ export function mount(container, ctx) {
     sites.render(state);
     faults.render(state);
     agenda.render(state);
+    announce.render(state);
     detail.render(state);
     renderPhase(state);
   }

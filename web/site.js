@@ -3,6 +3,7 @@
 import { t, LANGS } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
 import { testCallPanel } from "./readiness.js";
+import { siteAnnouncements } from "./announcements.js";
 import { faultDescription, faultResolution } from "./messages.js";
 
 const QUICK = [
@@ -111,8 +112,10 @@ export function mount(container, ctx) {
   myRequests.body.appendChild(reqList);
 
   const testCall = testCallPanel(code);
+  const announcements = siteAnnouncements(ctx, code);
   container.appendChild(h("div", { class: "site-grid-layout" },
     banner,
+    announcements.el,
     h("div", { class: "col" }, report.el, myFaults.el),
     h("div", { class: "col" }, checkin.el, status.el, testCall.el),
     h("div", { class: "col" }, register.el, myRequests.el)));
@@ -134,6 +137,7 @@ export function mount(container, ctx) {
       statusForm.elements.note.value = me.status?.note || "";
     }
     renderBanner(state, me);
+    announcements.render(state);
     checkinState.textContent = me.checked_in
       ? t("site.checked_in_at", { time: clock(me.checked_in_at) }) +
         (me.delegates != null ? ` · ${t("sites.delegates", { n: me.delegates })}` : "")

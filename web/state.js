@@ -15,6 +15,7 @@ function emptyState() {
     speaking: { queue: [], on_floor: null, floor: [], requests: {} },
     agenda: { items: [], current: null },
     testcalls: {},
+    announcements: {},
   };
 }
 
@@ -26,7 +27,7 @@ export class Store {
     this.loaded = false;
     this.listeners = new Set();
     // Revision counters per topic, so views redraw only what changed.
-    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0 };
+    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0, announcements: 0 };
     this.history = new LinkHistory(); // short per-site ring of link samples (sparklines)
   }
 
@@ -128,7 +129,7 @@ export class Store {
 
 const TOPICS = {
   conference: "conference", site: "sites", link: "sites", fault: "faults", speak: "speaking",
-  agenda: "agenda", testcall: "testcalls", campaign: "testcalls",
+  agenda: "agenda", testcall: "testcalls", campaign: "testcalls", announce: "announcements",
 };
 
 // ---- appliers, one per event name ----
@@ -284,6 +285,18 @@ const APPLIERS = {
       source: d.source || "console",
       flapping: !!s.link?.flapping, // owned by link.flapping, as in the hub's domain
     };
+  },
+  "announce.sent"(store, ev) {
+    const d = ev.data;
+    const mine = store.viewer.role === "site" ? [store.viewer.site] : d.sites || [];
+    store.state.announcements[d.announcement_id] = {
+      announcement_id: d.announcement_id, text: d.text || "", sites: mine, region: d.region ?? null,
+      sent_at: ev.at, sent_by: ev.actor?.account || "", read: {},
+    };
+  },
+  "announce.read"(store, ev) {
+    const a = store.state.announcements[ev.data.announcement_id];
+    if (a && !(ev.data.site in a.read)) a.read = { ...a.read, [ev.data.site]: ev.at };
   },
   "link.presence"(store, ev) {
     const s = site(store, ev);

@@ -241,6 +241,25 @@ class AddSpeaker(Command):
     kind: Kind
 
 
+# --- announcements ---------------------------------------------------------------------------
+
+
+class SendAnnouncement(Command):
+    """``announce.send``: the centre tells every bridge site, a region's, or a list."""
+
+    name: ClassVar[str] = "announce.send"
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    sites: Annotated[list[Ident], Field(max_length=5000)] | None = None
+    region: OptName = ""
+
+
+class ReadAnnouncement(SiteCommand):
+    """``announce.read``: the site's technician has read an announcement."""
+
+    name: ClassVar[str] = "announce.read"
+    announcement_id: Ident
+
+
 # --- agenda ----------------------------------------------------------------------------------
 
 
@@ -336,6 +355,8 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(ExtendFloor, "assistant"),
         _spec(EndFloor, "assistant"),
         _spec(AddSpeaker, "assistant"),
+        _spec(SendAnnouncement, "operator", "assistant"),
+        _spec(ReadAnnouncement, "site"),
     ]
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import agenda, conference, faults, links, sites, speaking, testcalls
+from . import agenda, announcements, conference, faults, links, sites, speaking, testcalls
 from .commands import (
     COMMANDS,
     Command,
@@ -33,6 +33,7 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **speaking.DECIDERS,
     **agenda.DECIDERS,
     **testcalls.DECIDERS,
+    **announcements.DECIDERS,
 }
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
@@ -42,6 +43,7 @@ _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **speaking.APPLIERS,
     **agenda.APPLIERS,
     **testcalls.APPLIERS,
+    **announcements.APPLIERS,
 }
 _TIMERS = (faults, speaking, agenda)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .agenda import AgendaState
+from .announcements import Announcement
 from .conference import ConferenceRecord
 from .faults import Fault
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
@@ -37,6 +38,7 @@ class ConferenceState:
     testcalls: dict[str, dict[str, Any]] = field(default_factory=dict)
     campaign: dict[str, Any] | None = None
     counters: dict[str, int] = field(default_factory=lambda: {"fault": 0, "request": 0})
+    announcements: dict[str, Announcement] = field(default_factory=dict)
 
 
 def initial_state(
@@ -130,6 +132,7 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
         "testcalls": _copy(state.testcalls),
         "campaign": _copy(state.campaign),
         "counters": dict(state.counters),
+        "announcements": {aid: _plain(a) for aid, a in state.announcements.items()},
     }
 
 
@@ -159,4 +162,5 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         testcalls=d["testcalls"],
         campaign=d.get("campaign"),
         counters=d["counters"],
+        announcements={aid: Announcement(**a) for aid, a in (d.get("announcements") or {}).items()},
     )

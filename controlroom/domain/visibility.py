@@ -35,7 +35,11 @@ def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
         return True
     prefix = name.split(".", 1)[0]
     if viewer.role == "assistant":
-        return prefix in _ASSISTANT_PREFIXES or prefix == "link"
+        return prefix in _ASSISTANT_PREFIXES or prefix in ("link", "announce")
+    if prefix == "announce":  # to the sites it names (sent) or the site that read it
+        if name == "announce.sent":
+            return viewer.role == "site" and viewer.site in (data.get("sites") or [])
+        return viewer.role == "site" and viewer.site is not None and data.get("site") == viewer.site
     if prefix in _PUBLIC_PREFIXES:
         return True
     if viewer.role != "site" or name == "campaign.progress":
@@ -73,6 +77,7 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
     if role in _EVERYTHING or role == "assistant":
         result["sites"] = {code: s.to_view() for code, s in state.sites.items()}
         result["speaking"] = _speaking_view(state, None, True)
+        result["announcements"] = {k: a.to_view() for k, a in state.announcements.items()}
         if role == "assistant":
             result["faults"], result["testcalls"] = {}, {}
         else:
@@ -85,6 +90,9 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
     result["faults"] = {fid: f.to_view() for fid, f in state.faults.items() if f.site == own}
     result["testcalls"] = {c: _copy(v) for c, v in state.testcalls.items() if c == own}
     result["speaking"] = _speaking_view(state, own, False)
+    result["announcements"] = {
+        k: a.to_view(own) for k, a in state.announcements.items() if own in a.sites
+    }
     return result
 
 

@@ -14,7 +14,9 @@ from controlroom.domain.model import Actor
 ALL = "all"
 ASSISTANT = "assistant"
 PUBLIC = "public"
-ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.", "link.")
+ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.", "link.", "announce.")
+#: Events for the sites listed in ``data.sites`` (not for any one ``data.site``).
+SITE_LIST_NAMES = frozenset({"announce.sent"})
 PUBLIC_NAMES = frozenset({"speak.granted", "speak.extended", "speak.ended"})
 PUBLIC_PREFIXES = ("agenda.", "conference.")
 #: Events that name a site but are for the central operators only.
@@ -37,7 +39,38 @@ def event_keys(name: str, data: dict[str, Any]) -> list[str]:
         keys.append(ASSISTANT)
     if name in PUBLIC_NAMES or name.startswith(PUBLIC_PREFIXES):
         keys.append(PUBLIC)
+    if name in SITE_LIST_NAMES:
+        sites = data.get("sites")
+        keys += (
+            [f"site:{s}" for s in sites if isinstance(s, str)] if isinstance(sites, list) else []
+        )
+        return keys
     site = data.get("site")
     if isinstance(site, str) and not name.startswith(OPERATOR_ONLY_PREFIXES):
         keys.append(f"site:{site}")
     return keys
+
+
+def for_viewer(frame: dict[str, Any], viewer: Actor) -> dict[str, Any]:
+    """The event frame as ``viewer`` receives it: a site hears of itself only.
+
+    An event for a list of sites (``announce.sent``) names only the receiving site in
+    a site's copy, so no site learns which other sites were told.
+    """
+    if viewer.role != "site" or frame.get("name") not in SITE_LIST_NAMES:
+        return frame
+    return {**frame, "data": {**frame["data"], "sites": [viewer.site]}}
+
+
+def publications(frame: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]]:
+    """The frames to publish for one event frame, each with its fan-out keys."""
+    keys = event_keys(frame["name"], frame["data"])
+    if frame["name"] not in SITE_LIST_NAMES:
+        return [(frame, keys)]
+    shared = [k for k in keys if not k.startswith("site:")]
+    own = [
+        ({**frame, "data": {**frame["data"], "sites": [k[len("site:") :]]}}, [k])
+        for k in keys
+        if k.startswith("site:")
+    ]
+    return [(frame, shared), *own]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controlroom.domain import ConferenceState, Event, apply, clone_state, state_to_dict
-from controlroom.service.audience import event_keys
+from controlroom.service.audience import publications
 from controlroom.service.errors import Unavailable
 from controlroom.store.base import Answer, EventLog, SeqConflict, Snapshot
 from controlroom.store.chain import Record
@@ -156,7 +156,8 @@ class CommitLog:
         self.recent.append(rec)
         self.durable_seq = rec.event.seq
         self._durable_hash = rec.hash
-        self.fanout.publish(rec.event.to_wire(), event_keys(rec.event.name, rec.event.data))
+        for frame, keys in publications(rec.event.to_wire()):
+            self.fanout.publish(frame, keys)
         for listener in self.listeners:
             try:
                 listener(rec.event)

@@ -23,7 +23,7 @@ from controlroom.auth.accounts import AccountStore, dummy_hash, verify_password
 from controlroom.auth.tokens import TokenSigner, password_fingerprint
 from controlroom.domain import Actor, view, visible
 from controlroom.domain.model import CONSOLE_ROLES
-from controlroom.service.audience import viewer_keys
+from controlroom.service.audience import for_viewer, viewer_keys
 from controlroom.service.hub import ConferenceHub
 from signaling.connection import Connection
 from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
@@ -253,7 +253,7 @@ class Sessions:
                 if visible(rec.event.name, rec.event.data, viewer):
                     if len(conn.outbox) >= half:  # held live frames count toward the limit too
                         await conn.outbox.room(half // 2)
-                    if not conn.send(rec.event.to_wire()):
+                    if not conn.send(for_viewer(rec.event.to_wire(), viewer)):
                         return
         else:
             state = view(hub.durable, viewer)

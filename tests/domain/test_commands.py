@@ -32,6 +32,7 @@ SITE_CMDS = {
     "fault.reopen",
     "speak.request",
     "speak.withdraw",
+    "announce.read",
 }
 OPERATOR_CMDS = {
     "fault.report",
@@ -48,6 +49,7 @@ OPERATOR_CMDS = {
     "testcall.campaign",
     "testcall.cancel",
     "conference.phase",
+    "announce.send",
 }
 ASSISTANT_CMDS = {
     "speak.approve",
@@ -57,6 +59,7 @@ ASSISTANT_CMDS = {
     "speak.extend",
     "speak.end",
     "speak.add",
+    "announce.send",
 }
 ALLOWED = {
     "site": SITE_CMDS,
