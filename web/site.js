@@ -148,6 +148,17 @@ export function mount(container, ctx) {
     testCall.render(state);
   }
 
+  function runScriptLine(state) {
+    const cur = ctx.store.currentItem();
+    const next = ctx.store.nextItem();
+    if (!cur && !next) return null;
+    const item = (label, i) => i ? h("div", { class: ["rs-item", i.site === code && "mine"] },
+      h("div", { class: "label" }, label), h("div", { class: "rs-content" }, i.content),
+      i.site === code ? h("div", { class: "sub mine-note" }, t("site.your_item")) : null) : null;
+    return h("div", { class: "banner-runscript" },
+      item(t("agenda.current"), cur), item(t("agenda.next"), next));
+  }
+
   function renderBanner(state, me) {
     const sp = state.speaking;
     const r = sp.on_floor ? sp.requests[sp.on_floor] : null;
@@ -165,6 +176,9 @@ export function mount(container, ctx) {
       h("div", { class: "av" },
         h("span", { class: `health h-${st.audio || "unknown"}` }, `${t("site.audio")}: ${t(`health.${st.audio || "unknown"}`)}`),
         h("span", { class: `health h-${st.video || "unknown"}` }, `${t("site.video")}: ${t(`health.${st.video || "unknown"}`)}`)),
+      // The run-script as the site follows it: what is on now, and what comes next
+      // (marked when it is this site's turn).
+      runScriptLine(state),
       h("div", { class: ["banner-floor", r && r.site === code && "mine"] },
         h("div", { class: "label" }, t("speak.floor")),
         r ? [h("div", { class: "speaker" }, r.speaker),

@@ -51,3 +51,17 @@ async def test_a_regions_announcement_reaches_no_other_site(quiet_hub):
     ]  # fmt: skip
     for client in (hue, hcm, late):
         await client.close()
+
+
+async def test_the_site_sees_the_run_script_and_when_the_next_item_is_its_own(browser, quiet_hub):
+    await command(quiet_hub, "operator", "agenda.advance", {})
+    state = quiet_hub.runtime.hubs["demo"].durable
+    items = sorted(state.agenda.items, key=lambda i: i.order)
+    current, following = items[0], items[1]
+    page = await console(browser, quiet_hub, f"site-{following.site.lower()}")
+    line = page.locator(".banner-runscript")
+    await expect(line.locator(".rs-item").first).to_contain_text(current.content)
+    mine = line.locator(".rs-item.mine")
+    await expect(mine).to_contain_text(following.content)
+    await expect(mine).to_contain_text("Phần của điểm cầu mình")
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -229,6 +229,7 @@ export default {
   "site.note": "Note",
   "site.status_submit": "Send status",
   "site.link": "Link: {state}",
+  "site.your_item": "This site's item",
   "health.ok": "OK",
   "health.fail": "Failing",
   "health.unknown": "Unknown",

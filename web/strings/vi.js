@@ -229,6 +229,7 @@ export default {
   "site.note": "Ghi chú",
   "site.status_submit": "Gửi tình trạng",
   "site.link": "Đường truyền: {state}",
+  "site.your_item": "Phần của điểm cầu mình",
   "health.ok": "Tốt",
   "health.fail": "Lỗi",
   "health.unknown": "Chưa rõ",
