@@ -21,6 +21,7 @@ from .commands import Command, ReadAnnouncement, SendAnnouncement
 from .conference import require_not_ended
 from .errors import Conflict, NotFound
 from .model import Actor, Event, NewEvent
+from .sites import require_sites
 
 if TYPE_CHECKING:
     from .state import ConferenceState
@@ -58,14 +59,7 @@ def _decide_send(
     require_not_ended(state, "announcements")
     bridge_sites = [s for s in state.sites.values() if s.kind != "central"]
     if cmd.sites:
-        for i, code in enumerate(cmd.sites):
-            if code not in state.sites:
-                raise NotFound(
-                    f"There is no site with code {code!r}.",
-                    field=f"args.sites.{i}",
-                    text="no_site",
-                    site=code,
-                )
+        require_sites(state, cmd.sites)
         chosen = list(dict.fromkeys(cmd.sites))
     elif cmd.region:
         chosen = [s.code for s in bridge_sites if s.region == cmd.region]

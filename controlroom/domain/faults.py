@@ -39,6 +39,7 @@ from .commands import (
 from .conference import require_not_ended
 from .errors import Conflict, NotFound
 from .model import Actor, Event, NewEvent
+from .sites import require_site
 
 if TYPE_CHECKING:
     from .state import ConferenceState
@@ -170,13 +171,7 @@ def _decide_report(
 ) -> list[NewEvent]:
     require_not_ended(state, "fault reports")
     assert cmd.site is not None  # parse_command fills it in or refuses
-    if cmd.site not in state.sites:
-        raise NotFound(
-            f"There is no site with code {cmd.site!r}.",
-            field="args.site",
-            text="no_site",
-            site=cmd.site,
-        )
+    require_site(state, cmd.site)
     return [reported_event(state, cmd.site, cmd.category, cmd.severity, cmd.description)]
 
 

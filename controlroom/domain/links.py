@@ -41,8 +41,8 @@ from . import faults, incidents
 from .commands import (
     Command,
 )
-from .errors import NotFound
 from .model import SYSTEM, Actor, Event, NewEvent, Thresholds
+from .sites import require_site
 from .state import ConferenceState
 from .system_commands import (
     LinkChange,
@@ -236,17 +236,8 @@ def _change(
 # -- durable events ------------------------------------------------------------------------
 
 
-def _site(state: ConferenceState, code: str):  # type: ignore[no-untyped-def]
-    site = state.sites.get(code)
-    if site is None:
-        raise NotFound(
-            f"There is no site with code {code!r}.", field="args.site", text="no_site", site=code
-        )
-    return site
-
-
 def _decide_link(state: ConferenceState, cmd: LinkChange, actor: Actor, now: int) -> list[NewEvent]:
-    site = _site(state, cmd.site)
+    site = require_site(state, cmd.site)
     previous = site.link["state"]
     if previous == cmd.to:
         # Already so: a second hub instance (or a late report) has nothing to add.
@@ -324,7 +315,7 @@ def _duration_vi(seconds: int) -> str:
 
 
 def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) -> list[NewEvent]:
-    site = _site(state, cmd.site)
+    site = require_site(state, cmd.site)
     if bool(site.link.get("flapping")) == cmd.flapping:
         return []
     return [
@@ -343,7 +334,7 @@ def _decide_flap(state: ConferenceState, cmd: LinkFlap, actor: Actor, now: int) 
 def _decide_presence(
     state: ConferenceState, cmd: LinkPresence, actor: Actor, now: int
 ) -> list[NewEvent]:
-    site = _site(state, cmd.site)
+    site = require_site(state, cmd.site)
     if site.presence == cmd.presence:
         return []
     return [

@@ -88,14 +88,20 @@ class SiteState:
         }
 
 
-def require_site(state: ConferenceState, code: str) -> SiteState:
-    """The site of that code, or :class:`NotFound`."""
+def require_site(state: ConferenceState, code: str, field: str = "args.site") -> SiteState:
+    """The site of that code, or :class:`NotFound` naming ``field``."""
     site = state.sites.get(code)
     if site is None:
         raise NotFound(
-            f"There is no site with code {code!r}.", field="args.site", text="no_site", site=code
+            f"There is no site with code {code!r}.", field=field, text="no_site", site=code
         )
     return site
+
+
+def require_sites(state: ConferenceState, codes: list[str]) -> None:
+    """Every code names a site, or :class:`NotFound` at ``args.sites.N``."""
+    for i, code in enumerate(codes):
+        require_site(state, code, f"args.sites.{i}")
 
 
 def _site_of(cmd: CheckIn | ReportStatus) -> str:

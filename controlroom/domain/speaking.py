@@ -42,6 +42,7 @@ from .commands import (
 from .conference import require_not_ended
 from .errors import Conflict, NotFound
 from .model import Actor, Event, NewEvent
+from .sites import require_site
 
 if TYPE_CHECKING:
     from .state import ConferenceState
@@ -132,10 +133,7 @@ def _norm(speaker: str) -> str:
 
 def _check_new(state: ConferenceState, site: str, speaker: str, agenda_item: str | None) -> None:
     require_not_ended(state, "speaking requests")
-    if site not in state.sites:
-        raise NotFound(
-            f"There is no site with code {site!r}.", field="args.site", text="no_site", site=site
-        )
+    require_site(state, site)
     if agenda_item is not None and all(i.item_id != agenda_item for i in state.agenda.items):
         raise NotFound(
             f"There is no agenda item {agenda_item!r}.",

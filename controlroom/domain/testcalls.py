@@ -47,7 +47,7 @@ from .commands import (
 )
 from .errors import Conflict, NotFound
 from .model import Actor, Event, NewEvent
-from .sites import require_site
+from .sites import require_site, require_sites
 from .system_commands import (
     AutoCampaign,
     CallSite,
@@ -123,14 +123,7 @@ def _campaign_started(
             text="campaign_running",
             campaign=current["campaign"],
         )
-    for i, code in enumerate(sites or []):
-        if code not in state.sites:
-            raise NotFound(
-                f"There is no site with code {code!r}.",
-                field=f"args.sites.{i}",
-                text="no_site",
-                site=code,
-            )
+    require_sites(state, sites or [])
     chosen = (
         list(dict.fromkeys(sites))
         if sites

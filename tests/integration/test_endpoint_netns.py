@@ -71,13 +71,6 @@ async def hub(topology: Topology, tmp_path: Path) -> AsyncIterator[RunningHub]: 
         yield running
 
 
-def _site_link(client: Client, code: str) -> dict:
-    for frame in reversed(client.frames):
-        if frame.get("type") == "links" and code in frame.get("sites", {}):
-            return frame["sites"][code]
-    raise AssertionError(f"no links entry for {code}")
-
-
 async def _links(
     client: Client, code: str, seconds: float = 20, start: int | None = None, **want
 ) -> dict:
@@ -91,19 +84,6 @@ async def _links(
         start=len(client.frames) if start is None else start,
     )
     return frame["sites"][code]
-
-
-async def _next(client: Client, start: int, name: str, seconds: float = 20, **match) -> dict:
-    """The first event ``name`` from frame ``start`` on whose data holds ``match``."""
-    return await client.wait_for(
-        lambda f: (
-            f.get("type") == "event"
-            and f.get("name") == name
-            and all(f["data"].get(k) == v for k, v in match.items())
-        ),
-        seconds,
-        start=start,
-    )
 
 
 async def test_the_endpoint_path_is_judged_apart_from_the_console(
@@ -128,7 +108,7 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
 
     mark = len(op.frames)
     await relay.tell("delay 200")  # 400 ms round trip, over the 300 ms limit
-    ev = await _next(op, mark, "link.changed", seconds=20, site="HUE", to="degraded")
+    ev = await op.event("link.changed", start=mark, seconds=20, site="HUE", to="degraded")
     assert ev["data"]["source"] == "endpoint"
     problems = [p["code"] for p in ev["data"]["cause"]["problems"]]
     # The step in delay is also a burst of jitter (RFC 3550), but never loss.
@@ -137,29 +117,29 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
 
     mark = len(op.frames)
     await relay.tell("delay 0")
-    await _next(op, mark, "link.changed", seconds=20, site="HUE", to="online")
+    await op.event("link.changed", start=mark, seconds=20, site="HUE", to="online")
 
     mark = len(op.frames)
     await relay.tell("loss 10")
-    ev = await _next(op, mark, "link.changed", seconds=60, site="HUE", to="degraded")
+    ev = await op.event("link.changed", start=mark, seconds=60, site="HUE", to="degraded")
     problems = [p["code"] for p in ev["data"]["cause"]["problems"]]
     assert problems == ["loss_high"], ev["data"]["cause"]
 
     # The endpoint's own link goes down; the technician's console stays connected.
     mark = len(op.frames)
     subprocess.run(["ip", "-n", topology.site, "link", "set", "to-mid", "down"], check=True)
-    ev = await _next(op, mark, "link.changed", seconds=10, site="HUE", to="offline")
+    ev = await op.event("link.changed", start=mark, seconds=10, site="HUE", to="offline")
     assert ev["data"]["source"] == "endpoint"
     assert ev["data"]["cause"]["code"] == "no_answer"
-    fault = await _next(op, mark, "fault.reported", seconds=5, site="HUE")
-    assert _site_link(op, "HUE")["presence"] == "online"
-    assert _site_link(op, "HUE")["sources"]["console"]["sessions"] == 1
+    fault = await op.event("fault.reported", start=mark, seconds=5, site="HUE")
+    assert op.link_of("HUE")["presence"] == "online"
+    assert op.link_of("HUE")["sources"]["console"]["sessions"] == 1
 
     await relay.tell("loss 0")
     mark = len(op.frames)
     subprocess.run(["ip", "-n", topology.site, "link", "set", "to-mid", "up"], check=True)
-    await _next(op, mark, "link.changed", seconds=20, site="HUE", to="online")
-    resolved = await _next(op, mark, "fault.resolved", seconds=5, site="HUE")
+    await op.event("link.changed", start=mark, seconds=20, site="HUE", to="online")
+    resolved = await op.event("fault.resolved", start=mark, seconds=5, site="HUE")
     assert resolved["data"]["fault_id"] == fault["data"]["fault_id"] and resolved["data"]["auto"]
 
     # The reverse: the console goes away, the endpoint is fine: presence only, recorded
@@ -169,7 +149,7 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
     await console.close()
     entry = await _links(op, "HUE", presence="away")
     assert entry["state"] == "online"
-    await _next(op, mark, "link.presence", seconds=10, site="HUE", presence="away")
+    await op.event("link.presence", start=mark, seconds=10, site="HUE", presence="away")
     records = await hub.hub.events_after(after)
     names = [r.event.name for r in records if r.event.data.get("site") == "HUE"]
     assert names == ["link.presence"], names

@@ -48,11 +48,16 @@ async def hub(janus: Janus, tmp_path: Path) -> AsyncIterator[RunningHub]:
         yield running
 
 
-def _link(client: Client, code: str) -> dict:
-    for frame in reversed(client.frames):
-        if frame.get("type") == "links" and code in frame.get("sites", {}):
-            return frame["sites"][code]
-    return {}
+def _in_call(op: Client, codes, media: bool = False) -> bool:
+    """Whether the bridge has every site of ``codes`` in the call and online (with media)."""
+    for code in codes:
+        link = op.link_of(code)
+        bridge = (link.get("sources") or {}).get("bridge") or {}
+        if bridge.get("in_call") is not True or link.get("state") != "online":
+            return False
+        if media and (bridge.get("rx") or {}).get("bitrate_kbps", 0) <= 0:
+            return False
+    return True
 
 
 async def test_sites_in_the_room_follow_the_bridge_and_leaving_is_offline(
@@ -66,38 +71,19 @@ async def test_sites_in_the_room_follow_the_bridge_and_leaving_is_offline(
         await hue.join()
         await dng.join()
 
-        def in_call(frame: dict) -> bool:
-            if frame.get("type") != "links":
-                return False
-            bridge = {c: (_link(op, c).get("sources") or {}).get("bridge") or {} for c in SITES}
-            return all(
-                bridge[c].get("in_call") is True
-                and (bridge[c].get("rx") or {}).get("bitrate_kbps", 0) > 0  # media flows
-                and _link(op, c).get("state") == "online"
-                for c in SITES
-            )
-
-        await op.wait_for(in_call, seconds=30)
-        entry = _link(op, "HUE")
+        await op.wait_for(lambda f: _in_call(op, SITES, media=True), seconds=30)
+        entry = op.link_of("HUE")
         assert entry["source"] == "bridge"
         rx = entry["sources"]["bridge"]["rx"]
         assert rx["bitrate_kbps"] > 0 and rx["loss_pct"] == 0
-        assert _link(op, "TW").get("source") == "console"  # never in the room: not reported
+        assert op.link_of("TW").get("source") == "console"  # never in the room: not reported
 
         mark = len(op.frames)
         await hue.leave()
-        ev = await op.wait_for(
-            lambda f: (
-                f.get("type") == "event"
-                and f.get("name") == "link.changed"
-                and f["data"].get("site") == "HUE"
-            ),
-            seconds=10,
-            start=mark,
-        )
+        ev = await op.event("link.changed", seconds=10, start=mark, site="HUE")
         assert ev["data"]["to"] == "offline" and ev["data"]["source"] == "bridge"
         assert ev["data"]["cause"] == {"code": "left_call"}
-        assert _link(op, "DNG").get("state") == "online"
+        assert op.link_of("DNG").get("state") == "online"
     finally:
         await dng.leave()
         await op.close()
@@ -112,25 +98,10 @@ async def test_loss_between_a_peer_and_the_bridge_is_the_sites_loss(
     await hue.create_room()
     try:
         await hue.join()
-        await op.wait_for(
-            lambda f: (
-                f.get("type") == "links"
-                and (_link(op, "HUE").get("sources") or {}).get("bridge", {}).get("in_call") is True
-                and _link(op, "HUE").get("state") == "online"
-            ),
-            seconds=30,
-        )
+        await op.wait_for(lambda f: _in_call(op, ["HUE"]), seconds=30)
         mark = len(op.frames)
         hue.impair(10)
-        ev = await op.wait_for(
-            lambda f: (
-                f.get("type") == "event"
-                and f.get("name") == "link.changed"
-                and f["data"].get("site") == "HUE"
-            ),
-            seconds=30,
-            start=mark,
-        )
+        ev = await op.event("link.changed", seconds=30, start=mark, site="HUE")
         assert ev["data"]["to"] == "degraded" and ev["data"]["source"] == "bridge"
         problems = {p["code"]: p for p in ev["data"]["cause"]["problems"]}
         assert "loss_high" in problems, ev["data"]["cause"]

@@ -146,8 +146,10 @@ class Client:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-    async def event(self, name: str, seconds: float = 5.0, **match: Any) -> dict[str, Any]:
-        """Wait for an event by name whose data contains ``match``."""
+    async def event(
+        self, name: str, seconds: float = 5.0, *, start: int = 0, **match: Any
+    ) -> dict[str, Any]:
+        """Wait for an event by name whose data contains ``match`` (from frame ``start``)."""
         return await self.wait_for(
             lambda f: (
                 f["type"] == "event"
@@ -155,7 +157,15 @@ class Client:
                 and all(f["data"].get(k) == v for k, v in match.items())
             ),
             seconds,
+            start,
         )
+
+    def link_of(self, code: str) -> dict[str, Any]:
+        """The latest ``links`` entry received for site ``code`` ({} before any)."""
+        for frame in reversed(self.frames):
+            if frame.get("type") == "links" and code in frame.get("sites", {}):
+                return dict(frame["sites"][code])
+        return {}
 
     async def cmd(
         self, name: str, args: dict[str, Any] | None = None, id: Any = None
