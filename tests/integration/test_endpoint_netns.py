@@ -26,7 +26,7 @@ from tests.support.client import Client
 from tests.support.netns import SITE_ADDR, Topology
 from tests.support.server import RunningHub, running_hub
 
-pytestmark = [pytest.mark.netns, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.netns, pytest.mark.timeout(240)]
 
 RELAY = ROOT / "tests" / "support" / "icmp_relay.py"
 HEARTBEAT_S = 0.5
@@ -117,7 +117,10 @@ async def test_the_endpoint_path_is_judged_apart_from_the_console(
 
     mark = len(op.frames)
     await relay.tell("delay 0")
-    await op.event("link.changed", start=mark, seconds=20, site="HUE", to="online")
+    # Back to good needs the jitter burst of the step to decay under its limit and, on
+    # a loaded machine where a probe timed out, that loss to age out of the window of
+    # 50 probes (25 s at this heartbeat): wait for it, however long that takes.
+    await op.event("link.changed", start=mark, seconds=60, site="HUE", to="online")
 
     mark = len(op.frames)
     await relay.tell("loss 10")
