@@ -20,11 +20,13 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
 _TOP_KEYS = {
-    "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge"
+    "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge",
+    "agenda",
 }  # fmt: skip
 _TABLE_KEYS = {
     "speaking": {"default_s", "max_on_floor"},
     "faults": {"escalate_after_s"},
+    "agenda": {"cue_lead_min"},
     "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
     "web": {"allowed_origins"},
     "bridge": {"kind", "admin_url", "admin_secret", "room"},
@@ -132,6 +134,7 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
     speaking = data.get("speaking", {})
     faults = data.get("faults", {})
     link = data.get("link", {})
+    agenda = data.get("agenda", {})
     defaults = Thresholds()
     thresholds_values: dict[str, Any] = {}
     for name in Thresholds.__dataclass_fields__:
@@ -170,6 +173,14 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
         heartbeat_s=float(
             _number(
                 path, "link.heartbeat_s", link.get("heartbeat_s", base.heartbeat_s), integer=False
+            )
+        ),
+        cue_lead_min=int(
+            _number(
+                path,
+                "agenda.cue_lead_min",
+                agenda.get("cue_lead_min", base.cue_lead_min),
+                integer=True,
             )
         ),
         thresholds=Thresholds(**thresholds_values),

@@ -27,40 +27,48 @@ The hub's own commands (timers, the link monitor, the test-call runner) are in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Field, ValidationError
 
+from .command_base import (
+    Category,
+    Command,
+    Health,
+    Ident,
+    Kind,
+    LinkState,
+    Name,
+    OptName,
+    OptText,
+    Phase,
+    Severity,
+    SiteCommand,
+    Text,
+)
 from .errors import Forbidden, InvalidArgs, UnknownCommand
-from .model import LINK_STATES, PHASES, Actor
+from .model import Actor
+from .talk_commands import (
+    AnswerCue,
+    ReadAnnouncement,
+    ReadMessages,
+    SendAnnouncement,
+    SendMessage,
+)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Health = Literal["ok", "fail", "unknown"]
-Category = Literal["audio", "video", "network", "equipment", "power", "other"]
-Severity = Literal["critical", "major", "minor"]
-Kind = Literal["speech", "comment", "question"]
-Phase = Literal["planned", "rehearsal", "live", "ended"]
-LinkState = Literal["unknown", "online", "degraded", "offline"]
-
-assert set(PHASES) == {"planned", "rehearsal", "live", "ended"}
-assert set(LINK_STATES) == {"unknown", "online", "degraded", "offline"}
-
-
-class Command(BaseModel):
-    """Base of every command; ``name`` is the protocol name (``"speak.grant"``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-    name: ClassVar[str] = ""
-
-
-class SiteCommand(Command):
-    """A command about one site; ``site`` is filled in from a ``site`` actor."""
-
-    site: Ident | None = None
+__all__ = [
+    "AnswerCue",
+    "Command",
+    "Ident",
+    "LinkState",
+    "OptText",
+    "OptName",
+    "ReadAnnouncement",
+    "ReadMessages",
+    "SendAnnouncement",
+    "SendMessage",
+    "SiteCommand",
+]
 
 
 # --- sites -----------------------------------------------------------------------------------
@@ -118,6 +126,8 @@ class NoteFault(Command):
     name: ClassVar[str] = "fault.note"
     fault_id: Ident
     text: Text
+    #: [ext] Shown to the fault's site too; by default a note is for the centre only.
+    to_site: bool = False
 
 
 class ResolveFault(Command):
@@ -241,25 +251,6 @@ class AddSpeaker(Command):
     kind: Kind
 
 
-# --- announcements ---------------------------------------------------------------------------
-
-
-class SendAnnouncement(Command):
-    """``announce.send``: the centre tells every bridge site, a region's, or a list."""
-
-    name: ClassVar[str] = "announce.send"
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    sites: Annotated[list[Ident], Field(max_length=5000)] | None = None
-    region: OptName = ""
-
-
-class ReadAnnouncement(SiteCommand):
-    """``announce.read``: the site's technician has read an announcement."""
-
-    name: ClassVar[str] = "announce.read"
-    announcement_id: Ident
-
-
 # --- agenda ----------------------------------------------------------------------------------
 
 
@@ -357,6 +348,9 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(AddSpeaker, "assistant"),
         _spec(SendAnnouncement, "operator", "assistant"),
         _spec(ReadAnnouncement, "site"),
+        _spec(SendMessage, "site", "operator"),
+        _spec(ReadMessages, "site", "operator"),
+        _spec(AnswerCue, "site"),
     ]
 )
 

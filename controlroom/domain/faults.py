@@ -95,8 +95,10 @@ class Fault:
     description_code: dict[str, Any] | None = None
     resolution_code: dict[str, Any] | None = None
 
-    def to_view(self) -> dict[str, Any]:
-        """The snapshot's map for this fault."""
+    def to_view(self, for_site: bool = False) -> dict[str, Any]:
+        """The snapshot's map for this fault (``for_site``: without the centre's own notes)."""
+        notes = [n for n in self.notes if not (for_site and n.get("internal"))]
+        history = [h for h in self.history if not (for_site and h.get("internal"))]
         return {
             "fault_id": self.fault_id,
             "site": self.site,
@@ -113,8 +115,8 @@ class Fault:
             "confirmed_at": self.confirmed_at,
             "reopened_at": self.reopened_at,
             "escalated": self.escalated,
-            "notes": [dict(n) for n in self.notes],
-            "history": [dict(h) for h in self.history],
+            "notes": [dict(n) for n in notes],
+            "history": [dict(h) for h in history],
             "incident": dict(self.incident) if self.incident is not None else None,
             "description_code": self.description_code,
             "resolution_code": self.resolution_code,
@@ -132,6 +134,15 @@ def open_fault_of(state: ConferenceState, site: str, category: str) -> Fault | N
         if fault.site == site and fault.category == category and fault.state in OPEN_STATES:
             return fault
     return None
+
+
+def is_internal_note(name: str, data: dict[str, Any]) -> bool:
+    """Whether an event is an operator's note for the centre only (not the fault's site).
+
+    A note from before notes had a visibility (no ``to_site``) stays visible to the
+    site, as it was when written.
+    """
+    return name == "fault.noted" and data.get("to_site") is False
 
 
 def note_event(fault: Fault, text: str) -> NewEvent:
@@ -195,6 +206,7 @@ def _decide_transition(
         data["assignee"] = cmd.assignee
     elif isinstance(cmd, NoteFault):
         data["text"] = cmd.text
+        data["to_site"] = cmd.to_site
     elif isinstance(cmd, ResolveFault):
         data["resolution"] = cmd.resolution
     elif isinstance(cmd, ReopenFault):
@@ -287,8 +299,13 @@ def _apply_change(state: ConferenceState, event: Event) -> None:
         note: dict[str, Any] = {"at": at, "account": account, "text": text}
         if d.get("text_code"):
             note["code"] = d["text_code"]
+        if is_internal_note(event.name, d):
+            note["internal"] = True
         fault.notes.append(note)
-    fault.history.append({"at": at, "event": event.name, "account": account, "state": fault.state})
+    step = {"at": at, "event": event.name, "account": account, "state": fault.state}
+    if is_internal_note(event.name, d):
+        step["internal"] = True
+    fault.history.append(step)
 
 
 def _apply_incident(state: ConferenceState, event: Event) -> None:

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import agenda, announcements, conference, faults, links, sites, speaking, testcalls
+from . import (
+    agenda,
+    announcements,
+    conference,
+    cues,
+    faults,
+    links,
+    sites,
+    speaking,
+    testcalls,
+    threads,
+)
 from .commands import (
     COMMANDS,
     Command,
@@ -34,6 +45,8 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **agenda.DECIDERS,
     **testcalls.DECIDERS,
     **announcements.DECIDERS,
+    **threads.DECIDERS,
+    **cues.DECIDERS,
 }
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
@@ -44,8 +57,10 @@ _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **agenda.APPLIERS,
     **testcalls.APPLIERS,
     **announcements.APPLIERS,
+    **threads.APPLIERS,
+    **cues.APPLIERS,
 }
-_TIMERS = (faults, speaking, agenda)
+_TIMERS = (faults, speaking, agenda, cues)
 
 
 def _authorize(command: Command, actor: Actor) -> None:

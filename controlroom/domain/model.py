@@ -100,6 +100,9 @@ class Settings:
     escalate_after_s: int = 60
     max_on_floor: int = 1
     heartbeat_s: float = 2.0
+    #: Minutes before a bridge site's run-script item that the site is cued (0: never; the
+    #: configuration asks for at least 1).
+    cue_lead_min: int = 5
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 

@@ -17,10 +17,12 @@ from typing import Any
 from .agenda import AgendaState
 from .announcements import Announcement
 from .conference import ConferenceRecord
+from .cues import Cue
 from .faults import Fault
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
 from .sites import SiteState
 from .speaking import SpeakingState, SpeakRequest
+from .threads import Thread
 
 SNAPSHOT_VERSION = 1
 
@@ -39,6 +41,8 @@ class ConferenceState:
     campaign: dict[str, Any] | None = None
     counters: dict[str, int] = field(default_factory=lambda: {"fault": 0, "request": 0})
     announcements: dict[str, Announcement] = field(default_factory=dict)
+    threads: dict[str, Thread] = field(default_factory=dict)
+    cues: dict[str, Cue] = field(default_factory=dict)
 
 
 def initial_state(
@@ -133,6 +137,8 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
         "campaign": _copy(state.campaign),
         "counters": dict(state.counters),
         "announcements": {aid: _plain(a) for aid, a in state.announcements.items()},
+        "threads": {code: _plain(t) for code, t in state.threads.items()},
+        "cues": {cid: _plain(c) for cid, c in state.cues.items()},
     }
 
 
@@ -163,4 +169,6 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         campaign=d.get("campaign"),
         counters=d["counters"],
         announcements={aid: Announcement(**a) for aid, a in (d.get("announcements") or {}).items()},
+        threads={code: Thread(**t) for code, t in (d.get("threads") or {}).items()},
+        cues={cid: Cue(**c) for cid, c in (d.get("cues") or {}).items()},
     )

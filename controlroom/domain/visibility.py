@@ -9,6 +9,10 @@
   never ``campaign.progress``. Its snapshot holds only its own site, faults, test
   calls and requests, plus the public part of any request on the floor; the queue is
   filtered to its own requests.
+- A site's thread (``msg.*``) is seen by that site and the central team, never by the
+  assistant; cues (``cue.*``) by their site, the central team and the assistant; an
+  operator's note for the centre only (``fault.noted`` with ``to_site`` false) never
+  by the site.
 - Any other role sees only ``conference.*`` and ``agenda.*``.
 
 The snapshot's ``speaking.on_floor`` is the earliest-granted request on the floor (or
@@ -20,6 +24,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .faults import is_internal_note
 from .model import Actor
 from .state import ConferenceState
 
@@ -35,14 +40,14 @@ def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
         return True
     prefix = name.split(".", 1)[0]
     if viewer.role == "assistant":
-        return prefix in _ASSISTANT_PREFIXES or prefix in ("link", "announce")
+        return prefix in _ASSISTANT_PREFIXES or prefix in ("link", "announce", "cue")
     if prefix == "announce":  # to the sites it names (sent) or the site that read it
         if name == "announce.sent":
             return viewer.role == "site" and viewer.site in (data.get("sites") or [])
         return viewer.role == "site" and viewer.site is not None and data.get("site") == viewer.site
     if prefix in _PUBLIC_PREFIXES:
         return True
-    if viewer.role != "site" or name == "campaign.progress":
+    if viewer.role != "site" or name == "campaign.progress" or is_internal_note(name, data):
         return False
     if viewer.site is not None and data.get("site") == viewer.site:
         return True
@@ -78,21 +83,27 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
         result["sites"] = {code: s.to_view() for code, s in state.sites.items()}
         result["speaking"] = _speaking_view(state, None, True)
         result["announcements"] = {k: a.to_view() for k, a in state.announcements.items()}
+        result["cues"] = {k: c.to_view() for k, c in state.cues.items()}
         if role == "assistant":
-            result["faults"], result["testcalls"] = {}, {}
+            result["faults"], result["testcalls"], result["threads"] = {}, {}, {}
         else:
             result["faults"] = {fid: f.to_view() for fid, f in state.faults.items()}
             result["testcalls"] = {k: _copy(v) for k, v in state.testcalls.items()}
             result["campaign"] = _copy(state.campaign) if state.campaign else None
+            result["threads"] = {code: t.to_view() for code, t in state.threads.items()}
         return result
     own = viewer.site if role == "site" else None
     result["sites"] = {c: s.to_view() for c, s in state.sites.items() if c == own}
-    result["faults"] = {fid: f.to_view() for fid, f in state.faults.items() if f.site == own}
+    result["faults"] = {
+        fid: f.to_view(for_site=True) for fid, f in state.faults.items() if f.site == own
+    }
     result["testcalls"] = {c: _copy(v) for c, v in state.testcalls.items() if c == own}
     result["speaking"] = _speaking_view(state, own, False)
     result["announcements"] = {
         k: a.to_view(own) for k, a in state.announcements.items() if own in a.sites
     }
+    result["threads"] = {c: t.to_view() for c, t in state.threads.items() if c == own}
+    result["cues"] = {k: c.to_view() for k, c in state.cues.items() if c.site == own}
     return result
 
 

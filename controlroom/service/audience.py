@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlroom.domain.faults import is_internal_note
 from controlroom.domain.model import Actor
 
 ALL = "all"
 ASSISTANT = "assistant"
 PUBLIC = "public"
-ASSISTANT_PREFIXES = ("speak.", "agenda.", "conference.", "site.", "link.", "announce.")
+ASSISTANT_PREFIXES = (
+    "speak.", "agenda.", "conference.", "site.", "link.", "announce.", "cue."
+)  # fmt: skip
 #: Events for the sites listed in ``data.sites`` (not for any one ``data.site``).
 SITE_LIST_NAMES = frozenset({"announce.sent"})
 PUBLIC_NAMES = frozenset({"speak.granted", "speak.extended", "speak.ended"})
@@ -46,7 +49,11 @@ def event_keys(name: str, data: dict[str, Any]) -> list[str]:
         )
         return keys
     site = data.get("site")
-    if isinstance(site, str) and not name.startswith(OPERATOR_ONLY_PREFIXES):
+    if (
+        isinstance(site, str)
+        and not name.startswith(OPERATOR_ONLY_PREFIXES)
+        and not is_internal_note(name, data)
+    ):
         keys.append(f"site:{site}")
     return keys
 

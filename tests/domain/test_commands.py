@@ -33,6 +33,9 @@ SITE_CMDS = {
     "speak.request",
     "speak.withdraw",
     "announce.read",
+    "msg.send",
+    "msg.read",
+    "cue.answer",
 }
 OPERATOR_CMDS = {
     "fault.report",
@@ -50,6 +53,8 @@ OPERATOR_CMDS = {
     "testcall.cancel",
     "conference.phase",
     "announce.send",
+    "msg.send",
+    "msg.read",
 }
 ASSISTANT_CMDS = {
     "speak.approve",
