@@ -1,4 +1,4 @@
-""" "You are next": cues before a site's run-script item, when it is next, and for the queue's head."""
+"""Cues ("you are next"): before a site's item, when it is next, for the queue's head."""
 
 from __future__ import annotations
 

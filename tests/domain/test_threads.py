@@ -1,4 +1,4 @@
-"""A thread per site: both sides write, read marks move forward, only the site and the centre see it."""
+"""A thread per site: both sides write, read marks move on, only the site and centre see it."""
 
 from __future__ import annotations
 
