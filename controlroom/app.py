@@ -42,6 +42,7 @@ from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog
 from controlroom.store.checkpoints import load_private_key
+from controlroom.store.photos import FilePhotos, PhotoStore, RedisPhotos
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
@@ -96,6 +97,7 @@ class Runtime:
         self.options = options
         self.configs = configs
         self.store = make_store(options)
+        self.photos = make_photo_store(options)
         self.hubs: dict[str, ConferenceHub] = {
             c.conference.id: ConferenceHub(
                 c,
@@ -292,6 +294,7 @@ class Runtime:
         for hub in self.hubs.values():
             await hub.stop()
         await self.store.close()
+        await self.photos.close()
 
 
 def _account_of(conn: Connection) -> str:
@@ -308,6 +311,13 @@ def make_store(options: Options) -> EventLog:
 
         return RedisEventLog(options.redis_url)
     return SqliteEventLog(options.data_dir / "events.db")
+
+
+def make_photo_store(options: Options) -> PhotoStore:
+    """Where message photos are kept: beside the log (Redis) or in the data directory."""
+    if options.redis_url and options.store_factory is None:
+        return RedisPhotos(options.redis_url)
+    return FilePhotos(options.data_dir / "photos")
 
 
 def build_runtime(options: Options) -> Runtime:

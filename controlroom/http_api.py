@@ -16,12 +16,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from controlroom import photo_routes
 from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
 from controlroom.domain.model import CONSOLE_ROLES
@@ -351,6 +353,7 @@ class HttpApi:
 
     def routes(self) -> list[Route]:
         """Every HTTP route."""
+        from controlroom.photo_routes import UPLOADERS
         from controlroom.report.serve import REPORT_ROLES
 
         guard = self.conference_route
@@ -371,6 +374,12 @@ class HttpApi:
                 guard(self.bridge_samples, frozenset({"bridge"}), "posting samples"),
                 methods=["POST"],
             ),
+            Route(
+                f"{base}/photos",
+                guard(partial(photo_routes.upload, self), UPLOADERS, "sending a photo"),
+                methods=["POST"],
+            ),
+            Route(f"{base}/photos/{{photo}}", guard(partial(photo_routes.serve, self), consoles)),
             Route(f"{base}/readiness", guard(self.readiness, STAFF, "the readiness board")),
             Route(f"{base}/report", guard(self.report, report_roles, "the report")),
             Route("/healthz", self.healthz),
