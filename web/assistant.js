@@ -3,6 +3,7 @@
 // a reason, add a speaker. Each request shows its site's link state, and giving
 // the floor to a site that is not online asks first.
 
+import { latestCue, cueMark } from "./cues.js";
 import { t } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, confirmBox } from "./ui.js";
 import { linkNumbers } from "./spark.js";
@@ -99,7 +100,8 @@ export function mount(container, ctx) {
       title: t("speak.reorder_hint"), "aria-label": t("speak.handle", { n: i + 1, speaker: r.speaker }) }, "⠿") : null;
     const li = h("li", { class: "req", draggable: canMove ? "true" : null, "data-rid": rid },
       handle, h("span", { class: "pos" }, String(i + 1)),
-      h("div", { class: "who" }, who(state, r)),
+      h("div", { class: "who" }, who(state, r),
+        cueMark(latestCue(state, { site: r.site, request_id: rid }))),
       h("div", { class: "row wrap actions" },
         act("speak.grant", t("speak.grant"), () => grant(state, r), "primary"),
         act("speak.reject", t("speak.reject"), () => reject(r), "ghost")));
@@ -143,7 +145,7 @@ export function mount(container, ctx) {
   }
 
   function render(state) {
-    const key = `${ctx.store.revs.speaking}.${ctx.store.revs.sites}.${ctx.store.revs.links}`;
+    const key = `${ctx.store.revs.speaking}.${ctx.store.revs.sites}.${ctx.store.revs.links}.${ctx.store.revs.cues}`;
     if (key === revs) return;
     revs = key;
     const sp = state.speaking;

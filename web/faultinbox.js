@@ -80,7 +80,12 @@ export function faultInbox(ctx, { onSite }) {
       }) : null,
       act("fault.note", t("faults.note"), async () => {
         const text = await ask(t("faults.note"), t("faults.ask_note"));
-        if (text) ctx.cmd("fault.note", { fault_id: id, text });
+        if (text) ctx.cmd("fault.note", { fault_id: id, text, to_site: false });
+      }),
+      // A note meant for the site: shown on its console with the fault.
+      f.incident ? null : act("fault.note", t("faults.note_site"), async () => {
+        const text = await ask(t("faults.note_site"), t("faults.ask_note_site"));
+        if (text) ctx.cmd("fault.note", { fault_id: id, text, to_site: true });
       }),
       isOpen ? act("fault.resolve", t("faults.resolve"), async () => {
         const text = await ask(t("faults.resolve"), t("faults.ask_resolution"));

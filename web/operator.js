@@ -8,6 +8,7 @@ import { faultInbox } from "./faultinbox.js";
 import { runScript } from "./runscript.js";
 import { siteDetail } from "./sitedetail.js";
 import { announcePanel } from "./announcements.js";
+import { threadsPanel } from "./threads.js";
 
 const PHASES_NEXT = {
   planned: ["rehearsal", "live"],
@@ -22,12 +23,13 @@ export function mount(container, ctx) {
   const faults = faultInbox(ctx, { onSite: (code) => detail.open(code) });
   const agenda = runScript(ctx);
   const announce = announcePanel(ctx);
+  const threads = threadsPanel(ctx, { onSite: (code) => detail.open(code) });
 
   const phase = panel(t("phase.label"), "phase");
   const phaseBody = h("div", { class: "phase-body" });
   phase.body.appendChild(phaseBody);
 
-  const side = h("div", { class: "operator-side" }, agenda.el, faults.el, announce.el, phase.el);
+  const side = h("div", { class: "operator-side" }, agenda.el, faults.el, threads.el, announce.el, phase.el);
   const layout = h("div", { class: "operator-grid" }, sites.el, side);
   container.appendChild(layout);
 
@@ -36,6 +38,7 @@ export function mount(container, ctx) {
     faults.render(state);
     agenda.render(state);
     announce.render(state);
+    threads.render(state);
     detail.render(state);
     renderPhase(state);
   }

@@ -4,6 +4,7 @@
 
 import { t } from "./i18n.js";
 import { h, fill, button, panel, clock, elapsedEl } from "./ui.js";
+import { latestCue, cueMark } from "./cues.js";
 
 const SAME_DAY_MIN = 12 * 60; // beyond this the item ran on another day (a rehearsal): no delta
 
@@ -38,7 +39,7 @@ export function runScript(ctx) {
   let revs = "";
 
   function render(state, force = false) {
-    const key = `${ctx.store.revs.agenda}.${ctx.store.revs.sites}.${ctx.store.revs.links}`;
+    const key = `${ctx.store.revs.agenda}.${ctx.store.revs.sites}.${ctx.store.revs.links}.${ctx.store.revs.cues}`;
     if (!force && key === revs) return;
     revs = key;
     const items = [...state.agenda.items].sort((a, b) => a.order - b.order);
@@ -55,6 +56,7 @@ export function runScript(ctx) {
       return h("li", { class: [i.item_id === state.agenda.current && "current", i.actual_end && "done"] },
         h("span", { class: "when" }, clock(i.planned_start)),
         h("span", { class: "what" }, i.content),
+        i.site && i.actual_start == null ? cueMark(latestCue(state, { site: i.site, item_id: i.item_id })) : null,
         h("span", { class: ["late", late > 0 && "bad"] }, i.actual_start != null
           ? [clock(i.actual_start), late != null ? ` (${lateText(late)})` : ""].join("") : ""));
     }));
@@ -89,6 +91,8 @@ export function runScript(ctx) {
         h("span", { class: ["late", late > 0 && "bad"] }, lateText(late)),
         h("span", { class: "elapsed-box" }, elapsedEl(item.actual_start, "elapsed"),
           ` / ${String(item.duration_min).padStart(2, "0")}:00`)) : null,
+      current || !item.site ? null : h("div", { class: "cue-line" },
+        cueMark(latestCue(state, { site: item.site, item_id: item.item_id }))),
       current ? null : siteWarning(item, state));
   }
 

@@ -4,6 +4,8 @@ import { t, LANGS } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
 import { testCallPanel } from "./readiness.js";
 import { siteAnnouncements } from "./announcements.js";
+import { threadBox } from "./threads.js";
+import { siteCue } from "./cues.js";
 import { faultDescription, faultResolution } from "./messages.js";
 
 const QUICK = [
@@ -113,10 +115,15 @@ export function mount(container, ctx) {
 
   const testCall = testCallPanel(code);
   const announcements = siteAnnouncements(ctx, code);
+  const cue = siteCue(ctx, code);
+  const talk = panel(t("thread.with_centre"), "site-thread");
+  const thread = threadBox(ctx, code, "site");
+  talk.body.appendChild(thread.el);
   container.appendChild(h("div", { class: "site-grid-layout" },
     banner,
+    cue.el,
     announcements.el,
-    h("div", { class: "col" }, report.el, myFaults.el),
+    h("div", { class: "col" }, report.el, myFaults.el, talk.el),
     h("div", { class: "col" }, checkin.el, status.el, testCall.el),
     h("div", { class: "col" }, register.el, myRequests.el)));
 
@@ -138,6 +145,8 @@ export function mount(container, ctx) {
     }
     renderBanner(state, me);
     announcements.render(state);
+    cue.render(state);
+    thread.render(state);
     checkinState.textContent = me.checked_in
       ? t("site.checked_in_at", { time: clock(me.checked_in_at) }) +
         (me.delegates != null ? ` · ${t("sites.delegates", { n: me.delegates })}` : "")
@@ -197,8 +206,10 @@ export function mount(container, ctx) {
         h("span", { class: "spacer" }), agoEl(f.reported_at)),
       h("div", { class: "fault-desc" }, h("span", { class: "cat" }, `${t(`cat.${f.category}`)}: `), faultDescription(f, state)),
       h("div", { class: "fault-meta" }, h("span", {}, `${f.fault_id} · ${clock(f.reported_at)}`),
+        f.acknowledged_at ? h("span", {}, t("site.acked_by", { name: ackedBy(f), time: clock(f.acknowledged_at) })) : null,
         f.assignee ? h("span", {}, t("faults.assignee", { name: f.assignee })) : null,
         f.resolution ? h("span", {}, t("faults.resolution", { text: faultResolution(f, state) })) : null),
+      centreNotes(f),
       f.state === "resolved" ? h("div", { class: "row wrap actions" },
         button(t("faults.confirm"), () => ctx.cmd("fault.confirm", { fault_id: f.fault_id }), "ok"),
         button(t("faults.reopen"), async () => {
@@ -206,6 +217,18 @@ export function mount(container, ctx) {
           if (note) ctx.cmd("fault.reopen", { fault_id: f.fault_id, note });
         }, "danger")) : null))
       : h("p", { class: "empty" }, t("faults.empty")));
+  }
+
+  // Who at the centre took the fault in: the account of its acknowledgement.
+  function ackedBy(f) {
+    return (f.history || []).find((x) => x.event === "fault.acknowledged")?.account || t("thread.centre");
+  }
+
+  // The centre's notes meant for the site (its own notes for itself never reach it).
+  function centreNotes(f) {
+    const notes = (f.notes || []).filter((n) => n.account && n.account !== ctx.session.account && !n.code);
+    return notes.length ? h("ul", { class: "fault-notes" }, notes.map((n) =>
+      h("li", {}, h("span", { class: "sub" }, `${clock(n.at)} · `), n.text))) : null;
   }
 
   function renderRequests(state) {

@@ -6,6 +6,7 @@ import { t } from "./i18n.js";
 import { h, fill, button, agoEl, clock, ask, tick } from "./ui.js";
 import { historyChart, linkNumbers, fmtPct } from "./spark.js";
 import { faultDescription } from "./messages.js";
+import { threadBox } from "./threads.js";
 
 const HISTORY_MS = 30 * 60 * 1000;
 
@@ -16,6 +17,7 @@ export function siteDetail(ctx) {
   let loading = false;
   let dlg = null;
   let body = null;
+  let thread = null; // kept across renders: what is being typed survives a redraw
 
   async function open(siteCode) {
     close();
@@ -24,6 +26,7 @@ export function siteDetail(ctx) {
     sourceSamples = {};
     loading = true;
     body = h("div", { class: "detail-body" });
+    thread = threadBox(ctx, siteCode, "centre");
     dlg = h("dialog", { class: "site-detail", "aria-label": siteCode }, body);
     dlg.addEventListener("close", () => {
       dlg?.remove();
@@ -150,6 +153,8 @@ export function siteDetail(ctx) {
         h("section", {},
           h("div", { class: "label" }, t("detail.testcall")),
           tc ? testcall(tc) : h("p", { class: "empty" }, t("detail.no_testcall")))),
+      h("div", { class: "label" }, t("thread.title_site")),
+      thread.el,
       h("div", { class: "row wrap end" },
         ctx.can("testcall.start") ? button(t("sites.testcall"),
           () => ctx.cmd("testcall.start", { site: code }, t("done.sent"))) : null,
@@ -158,6 +163,7 @@ export function siteDetail(ctx) {
           if (text) ctx.cmd("fault.report", { site: code, category: "other", severity: "major", description: text },
             (r) => t("site.reported", { id: r.fault_id }));
         }) : null));
+    thread.render(state);
     tick(body, ctx.now());
     if (focused) body.querySelector(`[data-act="${focused}"]`)?.focus();
   }

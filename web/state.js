@@ -16,6 +16,8 @@ function emptyState() {
     agenda: { items: [], current: null },
     testcalls: {},
     announcements: {},
+    threads: {},
+    cues: {},
   };
 }
 
@@ -27,7 +29,7 @@ export class Store {
     this.loaded = false;
     this.listeners = new Set();
     // Revision counters per topic, so views redraw only what changed.
-    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0, announcements: 0 };
+    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0, announcements: 0, threads: 0, cues: 0 };
     this.history = new LinkHistory(); // short per-site ring of link samples (sparklines)
   }
 
@@ -130,9 +132,26 @@ export class Store {
 const TOPICS = {
   conference: "conference", site: "sites", link: "sites", fault: "faults", speak: "speaking",
   agenda: "agenda", testcall: "testcalls", campaign: "testcalls", announce: "announcements",
+  msg: "threads", cue: "cues",
 };
 
 // ---- appliers, one per event name ----
+
+function idNumber(id) {
+  const n = Number.parseInt(String(id || "").slice(1), 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function laterId(a, b) {
+  return idNumber(a) >= idNumber(b) ? a || "" : b;
+}
+
+// As controlroom/domain/threads.py Thread.unread: the other side's messages after a mark.
+function countUnread(th) {
+  const count = (side) => th.messages.filter((m) => m.side !== side &&
+    idNumber(m.message_id) > idNumber(th.read[side])).length;
+  th.unread = { site: count("site"), centre: count("centre") };
+}
 
 function site(store, ev) {
   return store.state.sites[ev.data.site] || null;
@@ -165,8 +184,10 @@ function faultChange(store, ev) {
   const text = d.text || d.note;
   f.notes = f.notes || [];
   f.history = f.history || [];
-  if (text) f.notes.push({ at: ev.at, account: ev.actor?.account, text, ...(d.text_code ? { code: d.text_code } : {}) });
-  f.history.push({ at: ev.at, event: ev.name, account: ev.actor?.account, state: f.state });
+  // As controlroom/domain/faults.py is_internal_note: an operator's note for the centre only.
+  const internal = ev.name === "fault.noted" && d.to_site === false ? { internal: true } : {};
+  if (text) f.notes.push({ at: ev.at, account: ev.actor?.account, text, ...(d.text_code ? { code: d.text_code } : {}), ...internal });
+  f.history.push({ at: ev.at, event: ev.name, account: ev.actor?.account, state: f.state, ...internal });
 }
 
 function speakChange(store, ev) {
@@ -297,6 +318,38 @@ const APPLIERS = {
   "announce.read"(store, ev) {
     const a = store.state.announcements[ev.data.announcement_id];
     if (a && !(ev.data.site in a.read)) a.read = { ...a.read, [ev.data.site]: ev.at };
+  },
+  "msg.sent"(store, ev) {
+    const d = ev.data;
+    const th = store.state.threads[d.site] ||= {
+      site: d.site, messages: [], read: { site: "", centre: "" }, unread: { site: 0, centre: 0 },
+    };
+    const side = d.side || "centre";
+    th.messages = [...th.messages, {
+      message_id: d.message_id, side, text: d.text || "", photo: d.photo ?? null,
+      at: ev.at, account: ev.actor?.account || "",
+    }].slice(-500);
+    th.read = { ...th.read, [side]: laterId(th.read[side], d.message_id) };
+    countUnread(th);
+  },
+  "msg.read"(store, ev) {
+    const th = store.state.threads[ev.data.site];
+    if (!th) return;
+    const side = ev.data.side === "site" ? "site" : "centre";
+    th.read = { ...th.read, [side]: laterId(th.read[side], ev.data.up_to) };
+    countUnread(th);
+  },
+  "cue.sent"(store, ev) {
+    const d = ev.data;
+    store.state.cues[d.cue_id] = {
+      cue_id: d.cue_id, site: d.site, reason: d.reason, sent_at: ev.at, item_id: d.item_id ?? null,
+      request_id: d.request_id ?? null, starts_at: d.starts_at ?? null, link: d.link || "unknown",
+      ready: null, answered_at: null,
+    };
+  },
+  "cue.answered"(store, ev) {
+    const c = store.state.cues[ev.data.cue_id];
+    if (c) Object.assign(c, { ready: !!ev.data.ready, answered_at: ev.at });
   },
   "link.presence"(store, ev) {
     const s = site(store, ev);

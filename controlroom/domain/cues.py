@@ -4,8 +4,9 @@ The hub sends ``cue.sent {cue_id, site, reason, item_id?, request_id?, starts_at
 link}`` to one site (and the central team), once per reason and thing:
 
 - ``soon``: ``cue_lead_min`` minutes before the planned start of a run-script item of
-  that site, while the item has not started (also when the run-script is behind and
-  the planned time has passed: the item is still to come);
+  that site, when it is one of the next two items still to come (also when the
+  run-script is behind and the planned time has passed: the item is still to come,
+  but only the near ones are told, not every site further down);
 - ``next``: the item before it has started, so the site's item is the next one;
 - ``speaker``: the site's approved request is first in the speaking queue.
 
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from .state import ConferenceState
 
 CUE_PHASES = frozenset({"rehearsal", "live"})
+#: Only the items this close to the current one are cued by the clock: when the
+#: run-script is behind, the sites far down it are not all told at once.
+SOON_AHEAD = 2
 
 
 @dataclass(slots=True)
@@ -83,14 +87,23 @@ def _wanted(state: ConferenceState) -> list[tuple[int, dict[str, Any]]]:
     lead_ms = state.settings.cue_lead_min * 60_000
     items = agenda.items
     current = next((i for i, item in enumerate(items) if item.item_id == agenda.current), None)
+    ahead = 0  # items still to come, counted from the current one
     for index, item in enumerate(items):
-        if not _is_bridge_site(state, item.site) or item.item_id in agenda.actual_start:
+        if current is not None and index <= current:
+            continue
+        if item.item_id in agenda.actual_start:
+            continue
+        ahead += 1
+        if ahead > SOON_AHEAD:
+            break
+        if not _is_bridge_site(state, item.site):
             continue
         base = {"site": item.site, "item_id": item.item_id, "starts_at": item.planned_start}
-        if lead_ms > 0 and not {("soon", item.item_id), ("next", item.item_id)} & sent:
-            out.append((item.planned_start - lead_ms, {**base, "reason": "soon"}))
-        if current is not None and index == current + 1 and ("next", item.item_id) not in sent:
+        is_next = current is not None and index == current + 1
+        if is_next and ("next", item.item_id) not in sent:
             out.append((0, {**base, "reason": "next"}))
+        elif lead_ms > 0 and not {("soon", item.item_id), ("next", item.item_id)} & sent:
+            out.append((item.planned_start - lead_ms, {**base, "reason": "soon"}))
     queue = state.speaking.queue
     if queue:
         head = state.speaking.requests.get(queue[0])

@@ -93,3 +93,22 @@ def test_the_queue_head_is_cued_once_and_the_site_answers(world: World):
     assert visible(cue2.name, cue2.data, ASSISTANT)
     assert list(view(world.state, SITE_HN)["cues"]) == ["Q0001"]
     assert set(view(world.state, OPERATOR)["cues"]) == {"Q0001", "Q0002"}
+
+
+def test_behind_schedule_only_the_near_items_are_cued():
+    from controlroom.domain import AgendaItem, Settings, initial_state
+    from tests.domain.conftest import CONFERENCE, SITES
+
+    sites = ["HN", "HCM", "DN", "HN", "HCM"]
+    agenda = [
+        AgendaItem(f"B{i}", i, T0 + i * MIN, 1, f"Mục {i}", site=code)
+        for i, code in enumerate(sites, 1)
+    ]
+    world = World(initial_state(CONFERENCE, Settings(), SITES, agenda))
+    live(world)
+    # An hour late: every item is overdue, but only the next two are told.
+    cues = world.tick(T0 + 60 * MIN)
+    assert [(c.data["item_id"], c.data["reason"]) for c in cues] == [("B1", "soon"), ("B2", "soon")]
+    world.do("agenda.start", {"item_id": "B1"}, OPERATOR)
+    cues = world.tick(world.now)  # B2 is next (told soon already); B3 is now near
+    assert [(c.data["item_id"], c.data["reason"]) for c in cues] == [("B2", "next"), ("B3", "soon")]

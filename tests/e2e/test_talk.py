@@ -1,0 +1,81 @@
+"""Talking to the sites in the consoles: a site's message with a photo reaches the centre
+and back; the next run-script site gets its cue and its "Sẵn sàng" shows at the centre."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import command, console, expect
+from tests.integration.test_threads import png
+
+
+async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser, quiet_hub):
+    op = await console(browser, quiet_hub, "operator")
+    hue = await console(browser, quiet_hub, "site-hue")
+    dng = await console(browser, quiet_hub, "site-dng")
+    talk = hue.locator("section.site-thread")
+    await talk.locator("textarea").fill("Micro bàn chủ tọa bị rè")
+    await talk.locator("input[type=file]").set_input_files(
+        {"name": "micro.png", "mimeType": "image/png", "buffer": png(64, 48)}
+    )
+    await talk.get_by_role("button", name="Gửi").click()
+    await expect(talk.locator(".msg.mine .msg-text")).to_have_text("Micro bàn chủ tọa bị rè")
+
+    row = op.locator("section.threads .thread-row[data-site=HUE]")
+    await expect(row).to_contain_text("1 chưa đọc")
+    await row.get_by_role("button").click()
+    detail = op.locator("dialog.site-detail")
+    message = detail.locator(".thread .msg.from-site")
+    await expect(message.locator(".msg-text")).to_have_text("Micro bàn chủ tọa bị rè")
+    photo = message.locator("img.msg-photo")
+    await expect(photo).to_have_attribute("src", re.compile(r"^blob:"))
+    await op.wait_for_function(
+        "() => document.querySelector('dialog.site-detail img.msg-photo')?.naturalWidth === 64"
+    )
+    await expect(row).not_to_have_class("unread")  # opened: read, and the hub knows it
+    await detail.locator(".thread-form textarea").fill("Đã cử kỹ thuật viên hỗ trợ")
+    await detail.locator(".thread-form").get_by_role("button", name="Gửi").click()
+    reply = talk.locator(".msg.from-centre .msg-text")
+    await expect(reply).to_have_text("Đã cử kỹ thuật viên hỗ trợ")
+
+    # DNG writes too; once its own message is shown, HUE's thread was never sent to it.
+    other = dng.locator("section.site-thread")
+    await other.locator("textarea").fill("Đà Nẵng sẵn sàng")
+    await other.get_by_role("button", name="Gửi").click()
+    await expect(other.locator(".msg.mine")).to_have_count(1)
+    seen = await dng.evaluate("Object.keys(window.__controlroom.store.state.threads)")
+    assert seen == ["DNG"]
+    await expect(other.locator(".msg")).to_have_count(1)
+    for page in (op, hue, dng):
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_next_site_is_cued_and_its_answer_shows_on_the_run_script(browser, quiet_hub):
+    state = quiet_hub.runtime.hubs["demo"].durable
+    items = sorted(state.agenda.items, key=lambda i: i.order)
+    following = next(
+        item
+        for i, item in enumerate(items[1:], 1)
+        if item.site and state.sites[item.site].kind != "central" and items[i - 1].site != item.site
+    )
+    before = items[items.index(following) - 1]
+    op = await console(browser, quiet_hub, "operator")
+    site = await console(browser, quiet_hub, f"site-{following.site.lower()}")
+    await command(quiet_hub, "operator", "conference.phase", {"phase": "live"})
+    await command(quiet_hub, "operator", "agenda.start", {"item_id": before.item_id})
+    banner = site.locator(".cue-banner")
+    await expect(banner).to_contain_text("Sắp đến lượt điểm cầu")
+    await expect(banner).to_contain_text(following.content)
+    mark = op.locator("section.agenda .agenda-now .cue-mark")
+    await expect(mark).to_have_text("Chờ điểm cầu trả lời")
+    await banner.get_by_role("button", name="Sẵn sàng", exact=True).click()
+    await expect(mark).to_contain_text("Sẵn sàng")
+    await expect(mark).to_have_class("cue-mark ready")
+    # A site with no item of its own got nothing: its console shows no cue.
+    with_items = {item.site for item in items}
+    quiet = next(c for c, s in state.sites.items() if s.kind != "central" and c not in with_items)
+    other = await console(browser, quiet_hub, f"site-{quiet.lower()}")
+    await expect(other.locator(".cue-banner")).to_have_count(0)
+    assert await other.evaluate("Object.keys(window.__controlroom.store.state.cues)") == []
+    for page in (op, site, other):
+        assert page.errors == []  # type: ignore[attr-defined]
