@@ -84,6 +84,10 @@ def add_parser(sub: Any) -> None:
     checkin.add_argument("--technician", required=True, help="the technician on duty")
     checkin.add_argument("--phone", required=True, help="the technician's phone number")
     checkin.add_argument("--delegates", type=int, default=None, help="delegates present")
+    reply = add_command(actions, "reply", "write to the centre in the site's thread")
+    reply.add_argument("text", help="the message")
+    ready = add_command(actions, "ready", 'answer the latest "you are next" cue')
+    ready.add_argument("--not", dest="not_ready", action="store_true", help="not ready yet")
     agent.set_defaults(func=run_agent)
 
 
@@ -100,7 +104,24 @@ def _password(args: argparse.Namespace) -> str:
     return getpass.getpass(f"Password for {args.username}: ")
 
 
+def _latest_cue(server: str, account: dict[str, Any]) -> str:
+    """The id of the site's latest cue, from its snapshot."""
+    url = f"{server.rstrip('/')}/api/conferences/{account['conference']}/snapshot"
+    try:
+        status, body = http_json(url, None, account["token"])
+    except OSError as exc:
+        raise HubUnreachable(f"could not reach {server}: {describe_network_error(exc)}") from None
+    cues = (body or {}).get("state", {}).get("cues") or {} if status == 200 else {}
+    if not cues:
+        raise AgentError("there is no cue to answer")
+    return max(cues, key=lambda c: int(str(c)[1:] or 0))
+
+
 def _one_shot(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    if args.action == "reply":
+        return "msg.send", {"text": args.text}
+    if args.action == "ready":
+        return "cue.answer", {"cue_id": args.cue_id, "ready": not args.not_ready}
     if args.action == "report-fault":
         return "fault.report", {
             "category": args.category,
@@ -124,6 +145,8 @@ def _one_shot(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 async def _send_once(args: argparse.Namespace, password: str) -> int:
     account = await login(args.server, args.username, password)
+    if args.action == "ready":
+        args.cue_id = await asyncio.to_thread(_latest_cue, args.server, account)
     name, command_args = _one_shot(args)
     url = f"{args.server.rstrip('/')}/api/conferences/{account['conference']}/commands"
     body = {"id": str(uuid.uuid4()), "name": name, "args": command_args}

@@ -39,6 +39,11 @@ class SiteView:
     floor: dict[str, Any] | None = None
     phase: str = ""
     server_offset_ms: int = 0
+    #: Announcements not yet marked read, and the centre's latest messages.
+    announcements: dict[str, str] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    #: The latest "you are next" cue: its id, its reason and the answer given.
+    cue: dict[str, Any] | None = None
 
     def feed(self, frame: dict[str, Any]) -> bool:
         """Apply one frame; True when something a person would see changed."""
@@ -70,6 +75,20 @@ class SiteView:
         self.requests = {k: dict(v) for k, v in requests.items() if v.get("site") == self.site}
         on_floor = speaking.get("on_floor")
         self.floor = dict(requests[on_floor]) if on_floor in requests else None
+        self.announcements = {
+            k: str(a.get("text", ""))
+            for k, a in (state.get("announcements") or {}).items()
+            if self.site not in (a.get("read") or {})
+        }
+        thread = (state.get("threads") or {}).get(self.site) or {}
+        self.messages = [
+            str(m.get("text") or "(photo)")
+            for m in thread.get("messages") or []
+            if m.get("side") == "centre"
+        ][-3:]
+        cues = state.get("cues") or {}
+        latest = max(cues, key=lambda c: int(str(c)[1:] or 0), default=None)
+        self.cue = dict(cues[latest]) if latest else None
 
     def _event(self, frame: dict[str, Any]) -> bool:
         name, data = frame.get("name", ""), frame.get("data") or {}
@@ -93,6 +112,16 @@ class SiteView:
             and self.floor.get("request_id") == data.get("request_id")
         ):
             self.floor.update(ends_at=data.get("ends_at"), limit_s=data.get("limit_s"))
+        elif name == "announce.sent":
+            self.announcements[data.get("announcement_id", "?")] = str(data.get("text", ""))
+        elif name == "announce.read":
+            self.announcements.pop(data.get("announcement_id", "?"), None)
+        elif name == "msg.sent" and data.get("side") == "centre":
+            self.messages = [*self.messages, str(data.get("text") or "(photo)")][-3:]
+        elif name == "cue.sent":
+            self.cue = dict(data)
+        elif name == "cue.answered" and self.cue and self.cue.get("cue_id") == data.get("cue_id"):
+            self.cue["ready"] = data.get("ready")
         elif name == "link.changed" and data.get("site") == self.site:
             self.link = {**self.link, "state": data.get("to")}
         else:
@@ -130,6 +159,18 @@ def render(view: SiteView, now_ms: int) -> list[str]:
             words = message_text(fault.get("description_code"), "en")
             what = f"{fault.get('category')} {words or fault.get('description', '')!r}"
             lines.append(f"  fault {fid} {fault.get('state')}: {what}")
+    for aid, text in sorted(view.announcements.items()):
+        lines.append(f"  announcement {aid}: {text}")
+    for text in view.messages:
+        lines.append(f"  centre says: {text}")
+    if view.cue:
+        cue = view.cue
+        ready = cue.get("ready")
+        answer = "not answered" if ready is None else "ready" if ready else "not ready"
+        what = cue.get("item_id") or cue.get("request_id") or ""
+        lines.append(
+            f"  YOU ARE NEXT ({cue.get('reason')} {what}): {answer}; answer with 'agent ready'"
+        )
     for rid, request in sorted(view.requests.items()):
         if request.get("state") in ("requested", "approved", "on_floor"):
             lines.append(f"  request {rid} {request.get('state')}: {request.get('speaker')}")

@@ -239,3 +239,25 @@ async def test_agent_started_before_the_hub_waits_for_it(tmp_path):
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_the_agent_replies_to_the_centre_and_answers_its_cue(fast):
+    """`agent reply` writes in the site's thread; `agent ready` answers the latest cue."""
+    op = await Client.connect(fast.ws_url, await fast.login("operator"))
+    code, _, err = await agent(fast.url, "--username", "site-hue", "ready")
+    assert code != 0 and "no cue" in err  # nothing to answer yet
+    code, out, _ = await agent(fast.url, "--username", "site-hue", "reply", "Đã thay micro")
+    assert code == 0 and out.startswith("ok: msg.send")
+    await op.event("msg.sent", site="HUE", side="site", text="Đã thay micro")
+    # A cue for HUE: its speaker heads the queue while the conference is live.
+    await op.cmd("conference.phase", {"phase": "live"})
+    assistant = await Client.connect(fast.ws_url, await fast.login("assistant"))
+    args = {"site": "HUE", "speaker": "Ông A", "title": "Giám đốc", "topic": "T", "kind": "speech"}
+    assert (await assistant.cmd("speak.add", args))["type"] == "ack"
+    cue = await op.event("cue.sent", site="HUE", reason="speaker")
+    code, out, _ = await agent(fast.url, "--username", "site-hue", "ready", "--not")
+    assert code == 0 and out.startswith("ok: cue.answer")
+    answered = await op.event("cue.answered", site="HUE")
+    assert answered["data"] == {"cue_id": cue["data"]["cue_id"], "site": "HUE", "ready": False}
+    for client in (op, assistant):
+        await client.close()

@@ -345,7 +345,7 @@ export default {
   "thread.with_centre": "Messages with the centre",
   "thread.placeholder": "Type a message…",
   "thread.text": "Message text",
-  "thread.attach": "📷 Photo",
+  "thread.attach": "Take / choose a photo",
   "thread.send": "Send",
   "thread.photo": "Photo",
   "thread.photo_big": "The photo is too large",

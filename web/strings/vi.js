@@ -345,7 +345,7 @@ export default {
   "thread.with_centre": "Trao đổi với Trung tâm",
   "thread.placeholder": "Nhập tin nhắn…",
   "thread.text": "Nội dung tin nhắn",
-  "thread.attach": "📷 Ảnh",
+  "thread.attach": "Chụp / chọn ảnh",
   "thread.send": "Gửi",
   "thread.photo": "Ảnh",
   "thread.photo_big": "Ảnh quá lớn",
