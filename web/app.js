@@ -11,6 +11,7 @@ import * as chair from "./chair.js";
 import * as siteConsole from "./site.js";
 import { TestCallAnswerer } from "./rtc.js";
 import * as readiness from "./readiness.js";
+import { waiting, notice, show, permissionButton } from "./notify.js";
 import { can } from "./perms.js";
 import { refusalText } from "./messages.js";
 
@@ -139,7 +140,11 @@ function startConsole(session) {
   if (session.role === "site") live.answerer = new TestCallAnswerer(conn, session.site);
 
   buildShell();
-  live.unsubscribe = store.subscribe(() => scheduleRender());
+  live.unsubscribe = store.subscribe((state, ev) => {
+    scheduleRender();
+    // A system notification for what happens now, not for what a catch-up replays.
+    if (ev?.name && ev.at && conn.now() - ev.at < 60_000) show(notice(ev, state, session));
+  });
   live.timers.push(setInterval(() => tick(document.body, conn.now()), 1000)); // dialogs too
   conn.start();
   scheduleRender();
@@ -197,7 +202,7 @@ function buildShell() {
     h("div", { class: "whoami" },
       h("span", { class: "role" }, t(`role.${session.role}`) + (session.site ? ` · ${session.site}` : "")),
       h("span", { class: "name" }, session.name || session.account),
-      indicator, langButton(),
+      indicator, permissionButton(h), langButton(),
       h("button", { type: "button", class: "ghost", onclick: () => logout() }, t("logout"))));
   const main = h("main", { class: `consoles role-${session.role}` });
   loading = h("p", { class: "loading" }, t("loading"));
@@ -251,7 +256,8 @@ function renderNow() {
   const conf = store.state.conference;
   setTimezone(conf.timezone);
   titleEl.textContent = conf.title;
-  document.title = `${conf.title} · ${t("app.short")}`;
+  const count = waiting(store.state, live.session);
+  document.title = `${count ? `(${count}) ` : ""}${conf.title} · ${t("app.short")}`;
   phaseBadge.className = `phase-badge phase-${conf.phase}`;
   phaseBadge.textContent = t(`phase.${conf.phase}`);
   for (const v of live.views) {

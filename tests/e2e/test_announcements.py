@@ -3,6 +3,8 @@ read receipts back at the operator; a region's announcement reaches no other sit
 
 from __future__ import annotations
 
+import re
+
 from tests.e2e.conftest import command, console, expect
 from tests.support.client import Client
 
@@ -18,8 +20,10 @@ async def test_an_announcement_reaches_the_sites_and_its_read_marks_come_back(br
         banner = site.locator(".ann-banner")
         await expect(banner).to_contain_text("Các điểm cầu chuẩn bị kết nối lại lúc 13:30")
     await expect(panel.locator(".ann-count")).to_have_text("Đã xem 0/34")
+    await expect(hue).to_have_title(re.compile(r"^\(1\) "))  # the tab says what waits
     await hue.locator(".ann-banner").get_by_role("button", name="Đã xem").click()
     await expect(hue.locator(".ann-banner")).to_have_count(0)
+    await expect(hue).not_to_have_title(re.compile(r"^\("))
     await expect(hue.locator(".ann-last")).to_contain_text("kết nối lại lúc 13:30")
     await expect(panel.locator(".ann-count")).to_have_text("Đã xem 1/34")
     await panel.locator(".ann-unread summary").click()
