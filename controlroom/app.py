@@ -38,6 +38,7 @@ from controlroom.service.checkpoints import Checkpointer
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import HubMetrics, RefusalLog
+from controlroom.service.queue_positions import QueuePositions
 from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog
@@ -176,6 +177,7 @@ class Runtime:
         for hub in self.hubs.values():
             await hub.start()
             await self._record_start(hub)
+            QueuePositions(hub)
             monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
             self.links[hub.id] = monitor
             if self.options.redis_url:

@@ -175,6 +175,9 @@ export class Connection extends EventTarget {
       case "links":
         this.store.applyLinks(frame);
         break;
+      case "queue":
+        this.store.applyQueue(frame);
+        break;
       case "ack":
       case "error":
         if (frame.id != null && this.pending.has(String(frame.id))) {

@@ -239,7 +239,9 @@ export function mount(container, ctx) {
         h("div", { class: "speaker" }, r.speaker),
         h("div", { class: "sub" }, [r.title, t(`kind.${r.kind}`)].filter(Boolean).join(" · ")),
         r.topic ? h("div", { class: "sub" }, r.topic) : null,
-        r.reason ? h("div", { class: "sub" }, t("speak.reason", { text: r.reason })) : null),
+        r.reason ? h("div", { class: "sub" }, t("speak.reason", { text: r.reason })) : null,
+        r.state === "approved" && r.position ? h("div", { class: "queue-pos" },
+          t("site.queue_position", { n: r.position })) : null),
       h("div", { class: "req-side" },
         h("span", { class: `sstate s-${r.state}` }, t(`sstate.${r.state}`)),
         r.state === "requested" || r.state === "approved"

@@ -99,6 +99,16 @@ export class Store {
     }
   }
 
+  /** A `queue` frame (no seq): this site's requests' places in the whole queue. */
+  applyQueue(frame) {
+    const positions = frame.positions || {};
+    for (const r of Object.values(this.state.speaking.requests)) {
+      if (r.site === this.viewer.site) r.position = positions[r.request_id] ?? null;
+    }
+    this.bump("speaking");
+    this.notify({ name: "queue" });
+  }
+
   // ---- helpers for views ----
   request(id) {
     return this.state.speaking.requests[id] || null;

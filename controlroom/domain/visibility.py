@@ -57,9 +57,12 @@ def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
 def _speaking_view(state: ConferenceState, site: str | None, everything: bool) -> dict[str, Any]:
     sp = state.speaking
     requests: dict[str, Any] = {}
+    places = {rid: index for index, rid in enumerate(sp.queue, 1)}
     for rid, r in sp.requests.items():
-        if everything or r.site == site:
+        if everything:
             requests[rid] = r.to_view()
+        elif r.site == site:  # [ext] its place in the whole queue, which it does not see
+            requests[rid] = {**r.to_view(), "position": places.get(rid)}
         elif rid in sp.on_floor:
             known = state.sites.get(r.site)
             requests[rid] = {**r.public_view(), "site_name": known.name if known else r.site}

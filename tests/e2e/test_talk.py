@@ -79,3 +79,20 @@ async def test_the_next_site_is_cued_and_its_answer_shows_on_the_run_script(brow
     assert await other.evaluate("Object.keys(window.__controlroom.store.state.cues)") == []
     for page in (op, site, other):
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_site_sees_its_place_in_the_queue_move(browser, quiet_hub):
+    hue = await console(browser, quiet_hub, "site-hue")
+    ask = {"speaker": "Bà B", "title": "Giám đốc", "topic": "Chuyển đổi số", "kind": "speech"}
+    mine = (await command(quiet_hub, "site-hue", "speak.request", ask))["request_id"]
+    await command(quiet_hub, "assistant", "speak.approve", {"request_id": mine})
+    place = hue.locator(".req-list .queue-pos")
+    await expect(place).to_have_text("Thứ tự trong hàng chờ: 1")
+    other = await command(quiet_hub, "site-dng", "speak.request", {**ask, "speaker": "Ông C"})
+    await command(
+        quiet_hub, "assistant", "speak.approve", {"request_id": other["request_id"], "position": 1}
+    )
+    await expect(place).to_have_text("Thứ tự trong hàng chờ: 2")
+    await hue.reload()  # after a reload the snapshot says the same
+    await expect(hue.locator(".req-list .queue-pos")).to_have_text("Thứ tự trong hàng chờ: 2")
+    assert hue.errors == []  # type: ignore[attr-defined]
