@@ -126,8 +126,9 @@ class NoteFault(Command):
     name: ClassVar[str] = "fault.note"
     fault_id: Ident
     text: Text
-    #: [ext] Shown to the fault's site too; by default a note is for the centre only.
-    to_site: bool = False
+    #: [ext] False: a note for the centre only. True by default, as PROTOCOL.md has a
+    #: site see every event about itself.
+    to_site: bool = True
 
 
 class ResolveFault(Command):

@@ -139,8 +139,9 @@ def open_fault_of(state: ConferenceState, site: str, category: str) -> Fault | N
 def is_internal_note(name: str, data: dict[str, Any]) -> bool:
     """Whether an event is an operator's note for the centre only (not the fault's site).
 
-    A note from before notes had a visibility (no ``to_site``) stays visible to the
-    site, as it was when written.
+    ``fault.note`` defaults to ``to_site`` true (PROTOCOL.md: a site sees every event
+    about itself), and a note from before notes had a visibility (no ``to_site``)
+    stays visible to the site, as it was when written.
     """
     return name == "fault.noted" and data.get("to_site") is False
 

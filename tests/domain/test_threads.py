@@ -81,11 +81,13 @@ def test_threads_survive_a_snapshot():
     assert again.data["message_id"] == "M00002"
 
 
-def test_an_operator_note_is_for_the_centre_unless_it_is_meant_for_the_site(world: World):
+def test_an_operator_note_marked_for_the_centre_never_reaches_the_site(world: World):
     from tests.domain.conftest import report
 
     fault = report(world)
-    (internal,) = world.do("fault.note", {"fault_id": fault, "text": "Nghi do cáp"}, OPERATOR)
+    (internal,) = world.do(
+        "fault.note", {"fault_id": fault, "text": "Nghi do cáp", "to_site": False}, OPERATOR
+    )
     (shared,) = world.do(
         "fault.note", {"fault_id": fault, "text": "Đang kiểm tra", "to_site": True}, OPERATOR
     )
