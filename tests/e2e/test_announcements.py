@@ -3,6 +3,7 @@ read receipts back at the operator; a region's announcement reaches no other sit
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from tests.e2e.conftest import command, console, expect
@@ -69,3 +70,42 @@ async def test_the_site_sees_the_run_script_and_when_the_next_item_is_its_own(br
     await expect(mine).to_contain_text(following.content)
     await expect(mine).to_contain_text("Phần của điểm cầu mình")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def _site_tab(context, hub, code: str):
+    page = await context.new_page()
+    await page.goto(hub.url + "/")
+    await page.fill("input[name=username]", f"site-{code.lower()}")
+    await page.fill("input[name=password]", "demo")
+    await page.click("form.login button[type=submit]")
+    await expect(page.locator("header .conn.connected")).to_be_visible(timeout=30_000)
+    return page
+
+
+async def test_an_announcement_to_all_34_sites_reaches_every_console_and_every_read(
+    browser, quiet_hub
+):
+    codes = [
+        c for c, s in quiet_hub.runtime.hubs["demo"].durable.sites.items() if s.kind != "central"
+    ]
+    assert len(codes) == 34
+    op = await console(browser, quiet_hub, "operator")
+    # One context, one tab (with its own session) per site, opened six at a time.
+    context = await browser.new_context(viewport={"width": 390, "height": 700})
+    await context.add_init_script("localStorage.setItem('controlroom.lang', 'vi')")
+    tabs = []
+    for start in range(0, len(codes), 6):
+        batch = codes[start : start + 6]
+        tabs += await asyncio.gather(*(_site_tab(context, quiet_hub, c) for c in batch))
+    text = "Các điểm cầu chuẩn bị kết nối lại lúc 13:30"
+    panel = op.locator("section.announcements")
+    await panel.locator("textarea").fill(text)
+    await panel.get_by_role("button", name="Gửi thông báo").click()
+    for tab in tabs:  # live, to every site console
+        await expect(tab.locator(".ann-banner .ann-text")).to_have_text(text)
+    await asyncio.gather(
+        *(tab.locator(".ann-banner").get_by_role("button", name="Đã xem").click() for tab in tabs)
+    )
+    await expect(panel.locator(".ann-count")).to_have_text("Đã xem 34/34")
+    await expect(panel.locator(".ann-unread")).to_have_count(0)
+    await context.close()
