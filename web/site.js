@@ -120,9 +120,9 @@ export function mount(container, ctx) {
   const thread = threadBox(ctx, code, "site");
   talk.body.appendChild(thread.el);
   container.appendChild(h("div", { class: "site-grid-layout" },
-    banner,
-    cue.el,
+    cue.el, // what asks for the technician now comes first, above the site's own line
     announcements.el,
+    banner,
     h("div", { class: "col" }, report.el, myFaults.el, talk.el),
     h("div", { class: "col" }, checkin.el, status.el, testCall.el),
     h("div", { class: "col" }, register.el, myRequests.el)));

@@ -64,13 +64,15 @@ export function siteGrid(ctx, { onSite }) {
       faults: h("span", { class: "badge fault-badge", hidden: true }),
       tc: h("span", { class: "badge tc", hidden: true }),
       flap: h("span", { class: "badge flap", hidden: true }, t("link.flapping")),
+      // Messages from the site the centre has not read yet.
+      unread: h("span", { class: "badge msg-badge", hidden: true }),
       // The technician's console, apart from the conference link the tile's colour shows.
       presence: h("span", { class: "presence", hidden: true }),
     };
     const el = h("button", { type: "button", class: "tile", role: "listitem", "data-site": s.code,
       onclick: () => onSite(s.code) },
     h("span", { class: "tile-top" }, refs.code, refs.presence, refs.check), refs.name,
-    h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)), refs.faults, refs.tc, refs.flap);
+    h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)), refs.faults, refs.unread, refs.tc, refs.flap);
     el.dataset.search = fold(`${s.code} ${s.name} ${s.region || ""} ${s.technician || ""}`);
     return { el, refs, last: {} };
   }
@@ -85,12 +87,12 @@ export function siteGrid(ctx, { onSite }) {
 
   function render(state, force = false) {
     const r = ctx.store.revs;
-    const key = `${r.sites}.${r.links}.${r.faults}.${r.testcalls}`;
+    const key = `${r.sites}.${r.links}.${r.faults}.${r.testcalls}.${r.threads}`;
     if (!force && key === revs) return;
     revs = key;
     // Sites, faults and test calls change rarely; a links frame replaces the link
     // object of the sites it names only, so other tiles are skipped outright.
-    const skey = `${r.sites}.${r.faults}.${r.testcalls}`;
+    const skey = `${r.sites}.${r.faults}.${r.testcalls}.${r.threads}`;
     const all = force || skey !== structural;
     structural = skey;
     const openBySite = {};
@@ -149,6 +151,11 @@ export function siteGrid(ctx, { onSite }) {
     set(e, "faults", open, (v) => {
       e.refs.faults.hidden = !v;
       e.refs.faults.textContent = String(v);
+    });
+    const unread = state.threads?.[s.code]?.unread?.centre || 0;
+    set(e, "unread", unread, (v) => {
+      e.refs.unread.hidden = !v;
+      e.refs.unread.textContent = v ? t("tile.unread", { n: v }) : "";
     });
     set(e, "tc", tc?.verdict || "", (v) => {
       e.refs.tc.hidden = !v;

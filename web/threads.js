@@ -139,7 +139,10 @@ export function threadBox(ctx, code, side) {
     const unread = th?.unread?.[side] || 0;
     if (unread && last && last !== lastMarked && el.isConnected && document.visibilityState === "visible") {
       lastMarked = last;
-      ctx.cmd("msg.read", side === "centre" ? { site: code, up_to: last } : { up_to: last });
+      // Quietly: a read mark is no one's action to be told about (and it waits for
+      // the connection like any command).
+      ctx.conn.send("msg.read", side === "centre" ? { site: code, up_to: last } : { up_to: last })
+        .catch(() => { lastMarked = ""; });
     }
   }
 

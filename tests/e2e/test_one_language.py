@@ -82,6 +82,11 @@ async def _busy_conference(hub) -> None:
         hub, "assistant", "speak.add", {**ask, "site": "DNG", "speaker": "Ông Nguyễn Văn Bình"}
     )
     await command(hub, "assistant", "speak.grant", {"request_id": first["request_id"]})
+    # Talk: the site writes, the centre answers; a second speaker is cued ("you are next").
+    await command(hub, "site-dng", "msg.send", {"text": TYPED[:28]})
+    await command(hub, "operator", "msg.send", {"site": "HUE", "text": TYPED[29:52]})
+    await command(hub, "assistant", "speak.add", {**ask, "site": "DNG", "speaker": "Ông Bình"})
+    await op.event("cue.sent", seconds=5, site="DNG", reason="speaker")
     await op.close()
 
 

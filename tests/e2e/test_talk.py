@@ -23,6 +23,7 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
 
     row = op.locator("section.threads .thread-row[data-site=HUE]")
     await expect(row).to_contain_text("1 chưa đọc")
+    await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_have_text("1 tin nhắn")
     await row.get_by_role("button").click()
     detail = op.locator("dialog.site-detail")
     message = detail.locator(".thread .msg.from-site")
@@ -33,6 +34,7 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
         "() => document.querySelector('dialog.site-detail img.msg-photo')?.naturalWidth === 64"
     )
     await expect(row).not_to_have_class("unread")  # opened: read, and the hub knows it
+    await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_be_hidden()
     await detail.locator(".thread-form textarea").fill("Đã cử kỹ thuật viên hỗ trợ")
     await detail.locator(".thread-form").get_by_role("button", name="Gửi").click()
     reply = talk.locator(".msg.from-centre .msg-text")

@@ -376,4 +376,5 @@ export default {
   "notify.announcement": "Announcement from the centre",
   "notify.fault": "New fault: {site}",
   "notify.cue": "Your turn is coming",
+  "tile.unread": "{n} message(s)",
 };

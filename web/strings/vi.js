@@ -376,4 +376,5 @@ export default {
   "notify.announcement": "Thông báo từ Trung tâm",
   "notify.fault": "Sự cố mới: {site}",
   "notify.cue": "Sắp đến lượt điểm cầu",
+  "tile.unread": "{n} tin nhắn",
 };
