@@ -5,7 +5,7 @@
 import { t } from "./i18n.js";
 import { h, fill, button, panel, agoEl, clock, ask } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
-import { alert, muted, setMuted } from "./sound.js";
+import { alert, muted, setMuted, CONFIGURABLE, kindOn, setKind } from "./sound.js";
 import { faultDescription, faultResolution, noteText } from "./messages.js";
 
 const SEV_RANK = { critical: 0, major: 1, minor: 2 };
@@ -23,7 +23,14 @@ export function faultInbox(ctx, { onSite }) {
   const p = panel(t("faults.title"), "faults");
   const showClosed = h("input", { type: "checkbox" });
   const mute = h("button", { type: "button", class: "ghost mute", "aria-pressed": "false" });
-  p.head.append(h("label", { class: "toggle" }, showClosed, t("faults.show_closed")), mute);
+  // Which kinds sound: one checkbox each, remembered like the mute.
+  const kinds = h("details", { class: "sound-kinds" }, h("summary", {}, t("sound.kinds")),
+    CONFIGURABLE.map((kind) => {
+      const box = h("input", { type: "checkbox", checked: kindOn(kind), "data-kind": kind });
+      box.addEventListener("change", () => setKind(kind, box.checked));
+      return h("label", { class: "toggle" }, box, t(`sound.${kind}`));
+    }));
+  p.head.append(h("label", { class: "toggle" }, showClosed, t("faults.show_closed")), mute, kinds);
   const list = h("div", { class: "fault-list", "aria-live": "polite" });
   p.body.appendChild(list);
   let lastRev = -1;
@@ -45,8 +52,9 @@ export function faultInbox(ctx, { onSite }) {
   // Sound on live events (not for what a snapshot already holds).
   const unsubscribe = ctx.store.subscribe((state, ev) => {
     if (!ev) return;
-    if (ev.name === "fault.reported" && ev.data?.severity === "critical") alert("critical");
+    if (ev.name === "fault.reported") alert(ev.data?.severity || "minor");
     else if (ev.name === "fault.escalated") alert("escalated");
+    else if (ev.name === "msg.sent" && ev.data?.side === "site") alert("message");
   });
   const reminder = setInterval(() => {
     const waiting = Object.values(ctx.store.state.faults)

@@ -6,6 +6,7 @@ import { testCallPanel } from "./readiness.js";
 import { siteAnnouncements } from "./announcements.js";
 import { threadBox } from "./threads.js";
 import { siteCue } from "./cues.js";
+import { alert } from "./sound.js";
 import { faultDescription, faultResolution } from "./messages.js";
 
 const QUICK = [
@@ -128,6 +129,13 @@ export function mount(container, ctx) {
     h("div", { class: "col" }, register.el, myRequests.el)));
 
   let prefilled = false;
+  // What the centre asks of the technician sounds (live events, not a snapshot's).
+  ctx.store.subscribe((state, ev) => {
+    const d = ev?.data || {};
+    if ((ev?.name === "msg.sent" && d.side === "centre") || ev?.name === "announce.sent" || ev?.name === "cue.sent") {
+      alert("message");
+    }
+  });
 
   function render(state) {
     const me = state.sites[code] || { code, name: code, link: { state: "unknown" }, status: {} };

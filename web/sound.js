@@ -1,9 +1,30 @@
-// Alert sound for critical and escalated faults: a short two-tone beep made with
-// Web Audio (no asset). The operator can mute it; the choice is remembered.
+// Alert sounds made with Web Audio (no asset): one per kind, so an ear tells a
+// critical fault from a minor one or a message. Each kind can be turned off, and
+// everything muted; the choices are remembered across reloads.
 // Browsers only let audio start after a user gesture, so the context is resumed
 // on the first click or key press.
 
 const KEY = "controlroom.muted";
+const KIND_KEY = "controlroom.sound."; // + kind: "off" when that kind is silent
+
+/** The kinds of alert, each with its own tones (Hz). */
+export const KINDS = {
+  critical: [880, 660],
+  escalated: [988, 740, 988, 740],
+  major: [660, 550],
+  minor: [523],
+  message: [659, 880],
+};
+/** The kinds a person may turn off one by one (an escalation always sounds unless muted). */
+export const CONFIGURABLE = ["critical", "major", "minor", "message"];
+
+export function kindOn(kind) {
+  return localStorage.getItem(KIND_KEY + kind) !== "off";
+}
+
+export function setKind(kind, on) {
+  localStorage.setItem(KIND_KEY + kind, on ? "on" : "off");
+}
 const MIN_GAP_MS = 1500; // a burst of alerts (e.g. a resume) beeps once
 
 let ctx = null;
@@ -40,13 +61,14 @@ for (const ev of ["pointerdown", "keydown"]) {
 /** Sounds the alert unless muted or just sounded; returns whether it did. */
 export function alert(level = "critical") {
   const now = Date.now();
-  if (muted() || now - last < MIN_GAP_MS) return false;
+  if (muted() || !kindOn(level) || now - last < MIN_GAP_MS) return false;
   last = now;
   count += 1;
   document.body.dataset.alerts = String(count);
+  document.body.dataset.lastAlert = level; // for tests: which kind sounded last
   const ac = audio();
   if (!ac) return true;
-  const tones = level === "escalated" ? [988, 740, 988, 740] : [880, 660];
+  const tones = KINDS[level] || KINDS.critical;
   let at = ac.currentTime + 0.01;
   for (const f of tones) {
     const osc = ac.createOscillator();

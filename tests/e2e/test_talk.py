@@ -98,3 +98,24 @@ async def test_the_site_sees_its_place_in_the_queue_move(browser, quiet_hub):
     await hue.reload()  # after a reload the snapshot says the same
     await expect(hue.locator(".req-list .queue-pos")).to_have_text("Thứ tự trong hàng chờ: 2")
     assert hue.errors == []  # type: ignore[attr-defined]
+
+
+async def test_each_kind_sounds_unless_turned_off_and_the_choice_survives_a_reload(
+    browser, quiet_hub
+):
+    op = await console(browser, quiet_hub, "operator")
+    body = op.locator("body")
+    fault = {"category": "other", "description": "Màn hình phụ mờ"}
+    await op.locator("details.sound-kinds summary").click()
+    await op.locator("details.sound-kinds input[data-kind=minor]").uncheck()
+    await op.reload()  # remembered: a reload does not bring the minor sound back
+    await expect(op.locator("header .conn.connected")).to_be_visible()
+    await command(quiet_hub, "site-hue", "fault.report", {**fault, "severity": "minor"})
+    await expect(op.locator("article.fault", has_text="Màn hình phụ mờ")).to_be_visible()
+    await command(quiet_hub, "site-hue", "msg.send", {"text": "Nhờ trung tâm xem giúp"})
+    # The message that follows sounds; the minor fault before it did not (had it, the
+    # count would be 2, or the message would have fallen in its gap and the last be it).
+    await expect(body).to_have_attribute("data-alerts", "1")
+    await expect(body).to_have_attribute("data-last-alert", "message")
+    assert await op.evaluate("localStorage.getItem('controlroom.sound.minor')") == "off"
+    assert op.errors == []  # type: ignore[attr-defined]

@@ -377,4 +377,9 @@ export default {
   "notify.fault": "New fault: {site}",
   "notify.cue": "Your turn is coming",
   "tile.unread": "{n} message(s)",
+  "sound.kinds": "Alert sounds",
+  "sound.critical": "Critical faults",
+  "sound.major": "Major faults",
+  "sound.minor": "Minor faults",
+  "sound.message": "Messages",
 };

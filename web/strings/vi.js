@@ -377,4 +377,9 @@ export default {
   "notify.fault": "Sự cố mới: {site}",
   "notify.cue": "Sắp đến lượt điểm cầu",
   "tile.unread": "{n} tin nhắn",
+  "sound.kinds": "Loại âm báo",
+  "sound.critical": "Sự cố nghiêm trọng",
+  "sound.major": "Sự cố quan trọng",
+  "sound.minor": "Sự cố nhẹ",
+  "sound.message": "Tin nhắn",
 };
