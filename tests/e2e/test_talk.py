@@ -35,6 +35,12 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
     )
     await expect(row).not_to_have_class("unread")  # opened: read, and the hub knows it
     await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_be_hidden()
+    # A fault opened from the message carries its words.
+    await message.get_by_role("button", name="Mở sự cố").click()
+    ask = op.locator("dialog.ask")
+    await expect(ask.locator("input")).to_have_value("Micro bàn chủ tọa bị rè")
+    await ask.get_by_role("button", name="Đồng ý").click()
+    await expect(hue.locator("article.fault", has_text="Micro bàn chủ tọa bị rè")).to_be_visible()
     await detail.locator(".thread-form textarea").fill("Đã cử kỹ thuật viên hỗ trợ")
     await detail.locator(".thread-form").get_by_role("button", name="Gửi").click()
     reply = talk.locator(".msg.from-centre .msg-text")
