@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .audiences import is_internal_note
 from .commands import (
     AckFault,
     AckFaults,
@@ -134,16 +135,6 @@ def open_fault_of(state: ConferenceState, site: str, category: str) -> Fault | N
         if fault.site == site and fault.category == category and fault.state in OPEN_STATES:
             return fault
     return None
-
-
-def is_internal_note(name: str, data: dict[str, Any]) -> bool:
-    """Whether an event is an operator's note for the centre only (not the fault's site).
-
-    ``fault.note`` defaults to ``to_site`` true (PROTOCOL.md: a site sees every event
-    about itself), and a note from before notes had a visibility (no ``to_site``)
-    stays visible to the site, as it was when written.
-    """
-    return name == "fault.noted" and data.get("to_site") is False
 
 
 def note_event(fault: Fault, text: str) -> NewEvent:

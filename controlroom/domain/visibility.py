@@ -1,5 +1,8 @@
 """Who sees what (PROTOCOL.md): per-event filtering and per-viewer snapshots.
 
+Which events each viewer sees is the registry of ``audiences.py``; this module
+applies it to a viewer, and builds each viewer's snapshot:
+
 - ``admin``, ``operator``, ``chair`` (and the hub itself): every event, the whole state.
 - ``assistant``: ``speak.*``, ``agenda.*``, ``link.changed``, ``conference.*``,
   ``site.*``; in the snapshot no faults and no test calls (empty maps).
@@ -24,34 +27,23 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .faults import is_internal_note
+from .audiences import audience
 from .model import Actor
 from .state import ConferenceState
 
 _EVERYTHING = frozenset({"admin", "operator", "chair", "system"})
-_ASSISTANT_PREFIXES = frozenset({"speak", "agenda", "conference", "site"})
-_PUBLIC_PREFIXES = frozenset({"agenda", "conference"})
-_PUBLIC_FLOOR = frozenset({"speak.granted", "speak.extended", "speak.ended"})
 
 
 def visible(name: str, data: dict[str, Any], viewer: Actor) -> bool:
-    """Whether ``viewer`` may see the event ``name`` with ``data``."""
+    """Whether ``viewer`` may see the event ``name`` with ``data`` (``audiences.py``)."""
     if viewer.role in _EVERYTHING:
         return True
-    prefix = name.split(".", 1)[0]
+    who = audience(name, data)
     if viewer.role == "assistant":
-        return prefix in _ASSISTANT_PREFIXES or prefix in ("link", "announce", "cue")
-    if prefix == "announce":  # to the sites it names (sent) or the site that read it
-        if name == "announce.sent":
-            return viewer.role == "site" and viewer.site in (data.get("sites") or [])
-        return viewer.role == "site" and viewer.site is not None and data.get("site") == viewer.site
-    if prefix in _PUBLIC_PREFIXES:
-        return True
-    if viewer.role != "site" or name == "campaign.progress" or is_internal_note(name, data):
-        return False
-    if viewer.site is not None and data.get("site") == viewer.site:
-        return True
-    return name in _PUBLIC_FLOOR
+        return who.assistant
+    if viewer.role != "site":
+        return who.anyone
+    return who.every_site or (viewer.site is not None and viewer.site in who.sites)
 
 
 def _speaking_view(state: ConferenceState, site: str | None, everything: bool) -> dict[str, Any]:
