@@ -7,17 +7,19 @@ reads: times come from the frames. ``render`` turns it into a few terminal lines
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+from controlroom.domain import faults as fault_rules
+from controlroom.domain.faults import Fault
+from controlroom.domain.model import SYSTEM, Actor, Event
+from controlroom.domain.state import ConferenceState
 from controlroom.report.messages import message_text
 
-FAULT_STATES = {
-    "fault.reported": "open",
-    "fault.acknowledged": "acknowledged",
-    "fault.resolved": "resolved",
-    "fault.confirmed": "confirmed",
-    "fault.reopened": "reopened",
-}
+#: The fault events whose effect on a fault the agent shows (the domain applies them).
+FAULT_EVENTS = frozenset(
+    {"fault.reported", "fault.acknowledged", "fault.resolved", "fault.confirmed", "fault.reopened"}
+)
 SPEAK_STATES = {
     "speak.requested": "requested",
     "speak.approved": "approved",
@@ -34,7 +36,7 @@ class SiteView:
 
     site: str | None = None
     link: dict[str, Any] = field(default_factory=dict)
-    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: dict[str, Fault] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     floor: dict[str, Any] | None = None
     phase: str = ""
@@ -69,7 +71,11 @@ class SiteView:
         self.phase = (state.get("conference") or {}).get("phase", "")
         site = (state.get("sites") or {}).get(self.site) or {}
         self.link = dict(site.get("link") or {})
-        self.faults = {k: dict(v) for k, v in (state.get("faults") or {}).items()}
+        known = set(Fault.__dataclass_fields__)
+        self.faults = {
+            k: Fault(**{f: v for f, v in raw.items() if f in known})
+            for k, raw in (state.get("faults") or {}).items()
+        }
         speaking = state.get("speaking") or {}
         requests = speaking.get("requests") or {}
         self.requests = {k: dict(v) for k, v in requests.items() if v.get("site") == self.site}
@@ -94,9 +100,10 @@ class SiteView:
         name, data = frame.get("name", ""), frame.get("data") or {}
         if name == "conference.phase":
             self.phase = data.get("phase", self.phase)
-        elif name in FAULT_STATES:
-            fault = self.faults.setdefault(data.get("fault_id", "?"), dict(data))
-            fault["state"] = FAULT_STATES[name]
+        elif name in FAULT_EVENTS:
+            # The fault's lifecycle is the domain's own: the agent applies its rules.
+            fold = SimpleNamespace(faults=self.faults, counters={})
+            fault_rules.APPLIERS[name](cast(ConferenceState, fold), _event(frame))
         elif name in SPEAK_STATES:
             rid = data.get("request_id", "?")
             if data.get("site") == self.site:
@@ -129,6 +136,19 @@ class SiteView:
         return True
 
 
+def _event(frame: dict[str, Any]) -> Event:
+    """A wire event frame as the domain's ``Event``."""
+    actor = frame.get("actor") or {}
+    who = (
+        Actor(str(actor.get("account", "")), str(actor.get("role", "")), actor.get("site"))
+        if actor
+        else SYSTEM
+    )
+    return Event(
+        int(frame.get("seq", 0)), int(frame.get("at", 0)), frame["name"], who, frame["data"]
+    )
+
+
 def render(view: SiteView, now_ms: int) -> list[str]:
     """A few lines for the terminal."""
     link = view.link
@@ -154,11 +174,11 @@ def render(view: SiteView, now_ms: int) -> list[str]:
     else:
         lines.append("  floor: -")
     for fid, fault in sorted(view.faults.items()):
-        if fault.get("state") != "confirmed":
+        if fault.state != "confirmed":
             # The agent speaks English: a fault the hub opened is rendered from its code.
-            words = message_text(fault.get("description_code"), "en")
-            what = f"{fault.get('category')} {words or fault.get('description', '')!r}"
-            lines.append(f"  fault {fid} {fault.get('state')}: {what}")
+            words = message_text(fault.description_code, "en")
+            what = f"{fault.category} {words or fault.description!r}"
+            lines.append(f"  fault {fid} {fault.state}: {what}")
     for aid, text in sorted(view.announcements.items()):
         lines.append(f"  announcement {aid}: {text}")
     for text in view.messages:

@@ -15,79 +15,68 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+from controlroom.domain import faults as fault_rules
+from controlroom.domain.faults import OPEN_STATES as OPEN
 from controlroom.domain.model import Event
+from controlroom.domain.state import ConferenceState
 from controlroom.report.messages import both
 from controlroom.report.stats import seconds, summary
 
-OPEN = frozenset({"open", "acknowledged", "reopened"})
-_STATE_AFTER = {
-    "fault.acknowledged": "acknowledged",
-    "fault.resolved": "resolved",
-    "fault.confirmed": "confirmed",
-    "fault.reopened": "reopened",
-}
-
 
 class Faults:
-    """Folds ``fault.*`` events; :meth:`result` gives the section."""
+    """Folds ``fault.*`` events with the domain's own appliers; :meth:`result` gives the section.
+
+    The lifecycle (which event moves a fault to which state, the first time it was
+    acknowledged or resolved) is the domain's: the report reads the faults it builds.
+    """
 
     def __init__(self, site_names: dict[str, str] | None = None) -> None:
         self.site_names = site_names or {}
-        self.faults: dict[str, dict[str, Any]] = {}
+        # The fault appliers touch only these two parts of the conference state.
+        self._fold = SimpleNamespace(faults={}, counters={})
         self.escalations: list[dict[str, Any]] = []
 
     def feed(self, event: Event) -> None:
         """Take one event (other names are ignored)."""
-        d = event.data
-        if event.name == "fault.reported":
-            self.faults[d["fault_id"]] = {
-                "fault_id": d["fault_id"],
-                "site": d.get("site"),
-                "category": d.get("category", "other"),
-                "severity": d.get("severity", "minor"),
-                # The hub's own texts are codes: in the words of the report's language.
-                "description": both(
-                    d.get("description_code"),
-                    d.get("description", ""),
-                    lambda code: self.site_names.get(code, code),
-                ),
-                "reported_at": event.at,
-                "reported_by": event.actor.account,
-                "acknowledged_at": None,
-                "resolved_at": None,
-                "state": "open",
-                "escalated": False,
-                "reopened": 0,
-                "assignee": None,
-                "resolution": None,
-            }
+        applier = fault_rules.APPLIERS.get(event.name)
+        if applier is None:
             return
-        fault = self.faults.get(d.get("fault_id", ""))
-        if fault is None:
-            return
-        fault["state"] = _STATE_AFTER.get(event.name, fault["state"])
-        if event.name == "fault.acknowledged" and fault["acknowledged_at"] is None:
-            fault["acknowledged_at"] = event.at
-        elif event.name == "fault.resolved":
-            fault["resolution"] = d.get("resolution")
-            if fault["resolved_at"] is None:
-                fault["resolved_at"] = event.at
-        elif event.name == "fault.reopened":
-            fault["reopened"] += 1
-        elif event.name == "fault.assigned":
-            fault["assignee"] = d.get("assignee")
-        elif event.name == "fault.escalated":
-            fault["escalated"] = True
+        applier(cast(ConferenceState, self._fold), event)
+        fault = self._fold.faults.get(event.data.get("fault_id", ""))
+        if event.name == "fault.escalated" and fault is not None:
             self.escalations.append(
-                {"fault_id": fault["fault_id"], "site": fault["site"], "at": event.at}
+                {"fault_id": fault.fault_id, "site": fault.site, "at": event.at}
             )
+
+    def _row(self, f: fault_rules.Fault) -> dict[str, Any]:
+        return {
+            "fault_id": f.fault_id,
+            "site": f.site,
+            "category": f.category,
+            "severity": f.severity,
+            # The hub's own texts are codes: in the words of the report's language.
+            "description": both(
+                f.description_code, f.description, lambda code: self.site_names.get(code, code)
+            ),
+            "reported_at": f.reported_at,
+            "reported_by": f.reported_by,
+            "acknowledged_at": f.acknowledged_at,
+            "resolved_at": f.resolved_at,
+            "state": f.state,
+            "escalated": f.escalated,
+            "reopened": sum(1 for step in f.history if step["event"] == "fault.reopened"),
+            "assignee": f.assignee,
+            "resolution": f.resolution,
+        }
 
     def result(self) -> dict[str, Any]:
         """The faults section."""
         rows = []
-        for f in self.faults.values():
+        for fault in self._fold.faults.values():
+            f = self._row(fault)
             ack = f["acknowledged_at"]
             res = f["resolved_at"]
             rows.append(
