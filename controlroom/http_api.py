@@ -288,7 +288,9 @@ class HttpApi:
         if answer.get("type") == "error":
             code = str(answer.get("code"))
             self.runtime.refused("http", code, principal.actor.account, _address(request))
-        return JSONResponse(answer, status_code=http_status(answer))
+        retry = answer.get("retry_after_s")
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return JSONResponse(answer, status_code=http_status(answer), headers=headers)
 
     async def bridge_samples(
         self, request: Request, principal: Principal, hub: ConferenceHub

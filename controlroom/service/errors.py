@@ -1,7 +1,8 @@
 """The one error mapper: every exception a command can meet becomes a wire error.
 
 Domain refusals keep their code, message and field. A store that cannot write
-becomes ``internal`` with a sentence saying to retry (HTTP 503). Anything else is
+becomes ``internal`` with ``retry_after_s`` [ext] (HTTP 503 with ``Retry-After``):
+nothing was recorded, and the same command may be sent again. Anything else is
 ``internal`` with no detail on the wire; the stack trace goes to the log.
 """
 
@@ -30,6 +31,10 @@ HTTP_STATUS = {
 }
 
 
+#: What a refusal of a log that cannot write tells the client to wait before retrying.
+RETRY_AFTER_S = 1
+
+
 class Unavailable(Exception):
     """The hub cannot take commands right now (the log is down or being reloaded)."""
 
@@ -49,11 +54,13 @@ def error_answer(exc: BaseException, command_id: Any = None) -> dict[str, Any]:
         return error_frame(exc.code, exc.message, id=command_id, field=exc.field)
     if isinstance(exc, StoreError | Unavailable):
         log.warning("command %r refused: %s", command_id, exc)
-        return error_frame(
+        frame = error_frame(
             "internal",
             "the event log is unavailable; nothing was recorded, try again",
             id=command_id,
         )
+        frame["retry_after_s"] = RETRY_AFTER_S  # [ext] nothing was recorded: send it again
+        return frame
     log.error("command %r failed", command_id, exc_info=exc)
     return error_frame("internal", "internal error", id=command_id)
 
@@ -62,6 +69,6 @@ def http_status(answer: dict[str, Any]) -> int:
     """The HTTP status of an answer (200 for an ack; 503 when the log is down)."""
     if answer.get("type") == "ack":
         return 200
-    if answer.get("code") == "internal" and "unavailable" in str(answer.get("message")):
+    if answer.get("retry_after_s") is not None:
         return 503
     return HTTP_STATUS.get(str(answer.get("code")), 400)

@@ -6,6 +6,7 @@ import pytest
 
 from controlroom.config import load_conference
 from controlroom.domain import Actor, state_to_dict
+from controlroom.service.errors import http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.store.base import StoreUnavailable
 from controlroom.store.chain import verify
@@ -76,6 +77,7 @@ async def test_failed_write_acknowledges_nothing_and_the_hub_recovers(store):
     store.fail = 1
     failed = await hub.execute(OP, "b0", "fault.report", report(0))
     assert failed["code"] == "internal" and "unavailable" in failed["message"]
+    assert failed["retry_after_s"] == 1 and http_status(failed) == 503  # say: send it again
     assert state_to_dict(hub.state) == before == state_to_dict(hub.durable)
     # Under concurrency: whatever was decided on top of a failed batch fails with it.
     store.fail = 1
