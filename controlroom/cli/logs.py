@@ -66,9 +66,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the conference report (HTML, JSON, CSV) from the event log alone."""
     from controlroom.report.offline import write_report
 
-    return write_report(
-        Path(args.config), Path(args.data), Path(args.out), args.lang, args.conference
-    )
+    try:
+        return write_report(
+            Path(args.config), Path(args.data), Path(args.out), args.lang, args.conference
+        )
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

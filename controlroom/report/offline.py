@@ -26,12 +26,7 @@ def write_report(
     """Build and write the report; returns the exit status (0 ok, 1 chain broken)."""
     config = load_conference(config_dir)
     conference = conference or config.conference.id
-    try:
-        extract = read_data_dir(data_dir, conference)
-    except FileNotFoundError as exc:
-        from controlroom.cli import CliError
-
-        raise CliError(str(exc)) from None
+    extract = read_data_dir(data_dir, conference)  # FileNotFoundError: the caller says so
     report = build_report(
         config,
         extract.events,
