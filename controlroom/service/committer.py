@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controlroom.domain import ConferenceState, Event, apply, clone_state, state_to_dict
-from controlroom.service.audience import publications
 from controlroom.service.errors import Unavailable
+from controlroom.service.publisher import Publisher
 from controlroom.store.base import Answer, EventLog, SeqConflict, Snapshot
 from controlroom.store.chain import Record
-from signaling.fanout import Fanout
 
 log = logging.getLogger("controlroom.hub")
 
@@ -65,7 +64,7 @@ class CommitLog:
     # Provided by ConferenceHub.
     id: str
     store: EventLog
-    fanout: Fanout
+    publisher: Publisher
     fingerprint: str
     state: ConferenceState
     durable: ConferenceState
@@ -156,8 +155,7 @@ class CommitLog:
         self.recent.append(rec)
         self.durable_seq = rec.event.seq
         self._durable_hash = rec.hash
-        for frame, keys in publications(rec.event.to_wire()):
-            self.fanout.publish(frame, keys)
+        self.publisher.event(rec.event.to_wire())
         for listener in self.listeners:
             try:
                 listener(rec.event)

@@ -56,10 +56,11 @@ from controlroom.domain import (
 from controlroom.domain.errors import InvalidArgs
 from controlroom.service.committer import CommitLog, _Pending
 from controlroom.service.errors import Unavailable, UnsafeEvent, error_answer
+from controlroom.service.publisher import Publisher
 from controlroom.store.base import Answer, EventLog
 from controlroom.store.chain import GENESIS, Record, link_hash
+from controlroom.wire import ack_frame
 from signaling.errors import error_frame
-from signaling.fanout import Fanout
 from signaling.ratelimit import KeyedBuckets
 
 log = logging.getLogger("controlroom.hub")
@@ -111,7 +112,8 @@ class ConferenceHub(CommitLog):
         self.clock_ms = clock_ms
         self.snapshot_every = snapshot_every
         self.fingerprint = config_fingerprint(config)
-        self.fanout = Fanout(on_overflow=lambda sub: sub.evict())
+        #: The one way out to this conference's sessions (events, live figures).
+        self.publisher = Publisher()
         self.state: ConferenceState = self._initial()
         self.durable: ConferenceState = self._initial()
         self.durable_seq = 0
@@ -265,7 +267,7 @@ class ConferenceHub(CommitLog):
             records = self._chain(actor, events, now)
             seq = records[-1].event.seq if records else self._assigned_seq
             result = _result(events, command)
-            answer = {"type": "ack", "id": command_id, "seq": seq, "result": result}
+            answer = ack_frame(command_id, seq, result)
             return records, [Answer(account, key, answer)], answer
 
         answer: dict[str, Any] = await self._submit(attempt)

@@ -38,11 +38,11 @@ from controlroom.domain.links import (
     settle,
     silence,
 )
-from controlroom.service.audience import ALL, ASSISTANT
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.link_ring import STATE_CODES, SampleRing
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
 from controlroom.service.site_link import LOSS_WINDOW, SiteLink, parse_stats
+from controlroom.wire import links_frame
 from probes.prober import Prober
 from probes.target import parse_target
 from signaling.connection import Connection
@@ -141,10 +141,10 @@ class LinkMonitor:
                 link.last_heard = now
                 link.heard = True
                 link.dirty = True
-                conn.send({"type": "links", "at": now, "sites": {link.code: link.frame()}})
+                conn.send(links_frame(now, {link.code: link.frame()}))
         else:
             frame = {code: s.frame() for code, s in self.sites.items()}
-            conn.send({"type": "links", "at": now, "sites": frame})
+            conn.send(links_frame(now, frame))
 
     def closed(self, conn: Connection) -> None:
         """A session ended; a site with no session left is offline at once."""
@@ -354,8 +354,7 @@ class LinkMonitor:
         entries: dict[str, dict[str, Any]] = {}
         if changed:
             entries = {s.code: s.frame() for s in changed}
-            frame = {"type": "links", "at": now, "sites": entries}
-            self.hub.fanout.publish(frame, [ALL, ASSISTANT])
+            self.hub.publisher.links_to_staff(now, entries)
             for s in changed:
                 s.dirty = False
                 self._site_pending[s.code] = None
@@ -367,7 +366,6 @@ class LinkMonitor:
         Figures go out to at most a fifth of the sites per flush, oldest first, so that
         the sites do not all fall due in the same second.
         """
-        fanout = self.hub.fanout
         budget = math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
         for code in list(self._site_pending):
             s = self.sites[code]
@@ -379,7 +377,7 @@ class LinkMonitor:
             del self._site_pending[code]
             s.sent_to_site, s.sent_to_site_at = key, now
             entry = entries.get(code) or s.frame()
-            fanout.publish({"type": "links", "at": now, "sites": {code: entry}}, [f"site:{code}"])
+            self.hub.publisher.links_to_site(now, code, entry)
 
     def history(self, code: str, since_ms: int, source: str = "console") -> list[dict[str, Any]]:
         """The stored samples of one site's ``source`` since ``since_ms``."""

@@ -13,8 +13,6 @@ console that connects later starts right. Not durable: derived from the log.
 
 from __future__ import annotations
 
-from typing import Any
-
 from controlroom.domain import Event
 from controlroom.service.hub import ConferenceHub
 
@@ -41,12 +39,7 @@ class QueuePositions:
             positions = now.get(site, {})
             if positions == self.sent.get(site, {}) and site in self.sent:
                 continue
-            frame: dict[str, Any] = {
-                "type": "queue",
-                "positions": positions,
-                "length": len(speaking.queue),
-            }
-            self.hub.fanout.publish(frame, [f"site:{site}"])
+            self.hub.publisher.queue_to_site(site, positions, len(speaking.queue))
             if positions:
                 self.sent[site] = positions
             else:

@@ -23,8 +23,9 @@ from controlroom.auth.accounts import AccountStore, dummy_hash, verify_password
 from controlroom.auth.tokens import TokenSigner, password_fingerprint
 from controlroom.domain import Actor, view, visible
 from controlroom.domain.model import CONSOLE_ROLES
-from controlroom.service.audience import for_viewer, viewer_keys
+from controlroom.service.audience import for_viewer
 from controlroom.service.hub import ConferenceHub
+from controlroom.wire import snapshot_frame, synced_frame, welcome_frame
 from signaling.connection import Connection
 from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
 
@@ -223,22 +224,21 @@ class Sessions:
         viewer = principal.actor
         # One synchronous step: subscribe with live events held, and read the durable seq.
         conn.outbox.hold()
-        hub.fanout.subscribe(conn, viewer_keys(viewer))
+        hub.publisher.subscribe(conn, viewer)
         upto = hub.durable_seq
         self.connections.add(conn)
         conn.send(
-            {
-                "type": "welcome",
-                "session": conn.id,
-                "account": viewer.account,
-                "role": viewer.role,
-                "site": viewer.site,
-                "conference": hub.id,
-                "seq": upto,
-                "heartbeat_s": self.heartbeat_s,
-                "server_time": hub.clock_ms(),
-                "name": principal.name,
-            }
+            welcome_frame(
+                session=conn.id,
+                account=viewer.account,
+                role=viewer.role,
+                site=viewer.site,
+                conference=hub.id,
+                seq=upto,
+                heartbeat_s=self.heartbeat_s,
+                server_time=hub.clock_ms(),
+                name=principal.name,
+            )
         )
         if (
             resume_after is not None
@@ -259,8 +259,8 @@ class Sessions:
             state = view(hub.durable, viewer)
             if self.on_snapshot is not None:
                 self.on_snapshot(hub.id, state)
-            conn.send({"type": "snapshot", "seq": upto, "state": state})
-        conn.send({"type": "synced", "seq": upto})
+            conn.send(snapshot_frame(upto, state))
+        conn.send(synced_frame(upto))
         conn.outbox.release()
         if self.on_open is not None:
             self.on_open(conn)
@@ -348,6 +348,6 @@ class Sessions:
         if principal is not None:
             hub = self.hubs.get(principal.conference)
             if hub is not None:
-                hub.fanout.unsubscribe(conn)
+                hub.publisher.unsubscribe(conn)
         if self.on_close is not None:
             self.on_close(conn)

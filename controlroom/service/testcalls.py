@@ -47,6 +47,7 @@ from controlroom.domain import (
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.sessions import Sessions
 from controlroom.service.testcall_settings import TestCallSettings
+from controlroom.wire import rtc_end_frame, rtc_offer_frame
 from media.caller import TestCaller
 from media.grading import Reason, grade
 from signaling.connection import Connection
@@ -262,7 +263,7 @@ class TestCallRunner:
                 verdict, metrics, reasons = await self._talk(entry, conn, caller)
         except asyncio.CancelledError:
             if conn is not None:
-                conn.send({"type": "rtc.end", "call": entry.call, "reason": "cancelled"})
+                conn.send(rtc_end_frame(entry.call, "cancelled"))
             raise
         except Exception as exc:  # noqa: BLE001 - any failure is a verdict, not a crash
             log.exception("test call %s failed", entry.call)
@@ -271,7 +272,7 @@ class TestCallRunner:
             if caller is not None:
                 await caller.close()
         if conn is not None:
-            conn.send({"type": "rtc.end", "call": entry.call, "reason": "done"})
+            conn.send(rtc_end_frame(entry.call, "done"))
         entry.recording = True
         command = FinishTestCall(
             call=entry.call,
@@ -301,14 +302,8 @@ class TestCallRunner:
         offer = await caller.offer()
         entry.conn = conn
         entry.answer = asyncio.get_running_loop().create_future()
-        frame = {
-            "type": "rtc.offer",
-            "call": entry.call,
-            "sdp": offer,
-            "duration_s": s.call.duration_s,
-        }
-        if s.call.ice_servers:  # the site needs the same TURN server to reach the hub
-            frame["ice_servers"] = s.call.ice_servers
+        # The site needs the same TURN servers as the hub to reach it.
+        frame = rtc_offer_frame(entry.call, offer, s.call.duration_s, s.call.ice_servers)
         if not conn.send(frame):
             return (
                 "fail",
