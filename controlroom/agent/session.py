@@ -30,6 +30,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from controlroom.wire import client as to_hub
+from signaling.errors import error_frame
+
 log = logging.getLogger("controlroom.agent")
 
 MAX_PENDING = 256
@@ -140,9 +143,9 @@ class HubSession:
     ) -> dict[str, Any]:
         """Send a command (now, or after reconnecting) and wait for its ack or error."""
         if len(self._pending) >= MAX_PENDING:
-            return {"type": "error", "code": "rate_limited", "message": "too many commands waiting"}
+            return error_frame("rate_limited", "too many commands waiting")
         command_id = str(uuid.uuid4())
-        frame = {"type": "cmd", "id": command_id, "name": name, "args": args}
+        frame = to_hub.cmd_frame(command_id, name, args)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[command_id] = (frame, future)
         if self.connected.is_set():
@@ -155,7 +158,7 @@ class HubSession:
     async def send_stats(self, stats: dict[str, Any]) -> None:
         """Report what the site measures of its own media (ignored while disconnected)."""
         if self.connected.is_set():
-            await self._send({"type": "stats", "at": int(time.time() * 1000), "stats": stats})
+            await self._send(to_hub.stats_frame(int(time.time() * 1000), stats))
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame now (dropped while disconnected)."""
@@ -229,14 +232,13 @@ class HubSession:
         ) as ws:
             self.ws = ws
             await self._send(
-                {
-                    "type": "hello",
-                    "token": self.account["token"],
-                    "conference": self.account.get("conference"),
-                    "resume_after": self.seq,
-                    "client": self.client,
-                    **({"caps": self.caps} if self.caps else {}),
-                }
+                to_hub.hello_frame(
+                    self.account["token"],
+                    self.account.get("conference"),
+                    self.seq,
+                    self.client,
+                    list(self.caps) if self.caps else None,
+                )
             )
             watchdog = asyncio.create_task(self._watch_offline(offline)) if offline else None
             self._pongs = asyncio.Queue()
@@ -273,7 +275,7 @@ class HubSession:
                 # A link is FIFO: delayed pongs leave in order, never overtaking.
                 self._pongs.put_nowait((time.monotonic() + delay, frame.get("n")))
             else:
-                await self._send({"type": "pong", "n": frame.get("n")})
+                await self._send(to_hub.pong_frame(frame.get("n")))
             return
         if kind in ("event", "synced", "snapshot") and isinstance(frame.get("seq"), int):
             if kind != "event" or self.seq is None or frame["seq"] > self.seq:
@@ -300,7 +302,7 @@ class HubSession:
             wait = due - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            await self._send({"type": "pong", "n": n})
+            await self._send(to_hub.pong_frame(n))
             self._pongs.task_done()
 
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from controlroom.agent.session import HubSession
+from controlroom.wire import client as to_hub
 from media.answerer import AnswerOptions, TestAnswerer
 from media.caller import checked_ice_servers
 
@@ -73,19 +74,19 @@ class CallAnswerer:
     async def _answer(self, call: str, offer: dict[str, Any]) -> None:
         options = self.options_for(offer)
         if options is None:
-            await self.session.send({"type": "rtc.end", "call": call, "reason": "declined"})
+            await self.session.send(to_hub.rtc_end_frame(call, "declined"))
             return
         if "ice_servers" in offer:  # the hub's TURN server, so a site behind NAT reaches it
             try:
                 options = replace(options, ice_servers=checked_ice_servers(offer["ice_servers"]))
             except ValueError as exc:
-                await self.session.send({"type": "rtc.end", "call": call, "reason": str(exc)})
+                await self.session.send(to_hub.rtc_end_frame(call, str(exc)))
                 return
         self.last_options = options
         answerer = TestAnswerer(options)
         try:
             sdp = await answerer.answer(offer["sdp"])
-            await self.session.send({"type": "rtc.answer", "call": call, "sdp": sdp})
+            await self.session.send(to_hub.rtc_answer_frame(call, sdp))
             self.answered += 1
             limit = float(offer.get("duration_s") or 10.0) + MARGIN_S
             ended = self._ended[call]
@@ -95,12 +96,12 @@ class CallAnswerer:
                         await asyncio.wait_for(ended.wait(), self.stats_every_s)
                     if not ended.is_set():
                         stats = await answerer.report()
-                        await self.session.send({"type": "rtc.stats", "call": call, "stats": stats})
+                        await self.session.send(to_hub.rtc_stats_frame(call, stats))
         except TimeoutError:
             log.info("test call %s: no rtc.end from the hub; closing", call)
         except Exception as exc:  # noqa: BLE001 - tell the hub, never crash the agent
             log.warning("test call %s failed: %s", call, exc)
-            await self.session.send({"type": "rtc.end", "call": call, "reason": str(exc)[:200]})
+            await self.session.send(to_hub.rtc_end_frame(call, str(exc)[:200]))
         finally:
             await answerer.close()
             self._ended.pop(call, None)

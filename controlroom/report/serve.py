@@ -24,6 +24,7 @@ from controlroom.report.html import render_html
 from controlroom.report.model import build_report
 from controlroom.report.source import from_records
 from controlroom.report.tables import TABLE_NAMES
+from signaling.errors import error_frame
 
 REPORT_ROLES = frozenset({"admin", "operator", "chair"})
 FORMATS = ("html", "json", "csv")
@@ -48,8 +49,7 @@ async def live_report(hub: Any, generated_at: int | None = None) -> dict[str, An
 
 
 def _bad(message: str, field: str) -> JSONResponse:
-    body = {"type": "error", "code": "invalid_args", "message": message, "field": field}
-    return JSONResponse(body, status_code=422)
+    return JSONResponse(error_frame("invalid_args", message, field=field), status_code=422)
 
 
 async def report_response(hub: Any, params: Any, now_ms: int) -> Response:
