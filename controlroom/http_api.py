@@ -28,10 +28,11 @@ from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
 from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.audience import for_viewer
-from controlroom.service.errors import http_status
+from controlroom.service.errors import HTTP_STATUS, http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from controlroom.service.sessions import AmbiguousLogin, Principal
+from controlroom.wire.inbound import BadEnvelope, parse_cmd
 from signaling.errors import error_frame
 from signaling.ratelimit import KeyedBuckets
 from signaling.values import unsafe_path
@@ -274,17 +275,11 @@ class HttpApi:
         if not self.command_buckets.allow(principal.actor.account, time.monotonic()):
             self.runtime.refused("http", "rate_limited", principal.actor.account, _address(request))
             return error("rate_limited", "too many commands; slow down", 429)
-        command_id = body.get("id")
-        if (
-            not isinstance(command_id, str | int)
-            or isinstance(command_id, bool)
-            or not str(command_id)
-        ):
-            return error("bad_frame", "a command needs an id", 400, "id")
-        if len(str(command_id)) > 128:
-            return error("invalid_args", "command id longer than 128 characters", 422, "id")
-        args = body.get("args", {})
-        answer = await hub.execute(principal.actor, command_id, body.get("name"), args)
+        try:
+            envelope = parse_cmd(body)
+        except BadEnvelope as exc:
+            return error(exc.code, exc.message, HTTP_STATUS[exc.code], exc.field)
+        answer = await hub.execute(principal.actor, envelope.id, envelope.name, envelope.args)
         if answer.get("type") == "error":
             code = str(answer.get("code"))
             self.runtime.refused("http", code, principal.actor.account, _address(request))

@@ -26,6 +26,7 @@ from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.audience import for_viewer
 from controlroom.service.hub import ConferenceHub
 from controlroom.wire import snapshot_frame, synced_frame, welcome_frame
+from controlroom.wire.inbound import BadEnvelope, parse_cmd
 from signaling.connection import Connection
 from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
 
@@ -267,22 +268,15 @@ class Sessions:
 
     async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
         """Validate the envelope of a ``cmd`` frame and run it."""
-        command_id = frame.get("id")
-        if (
-            not isinstance(command_id, str | int)
-            or isinstance(command_id, bool)
-            or not str(command_id)
-        ):
-            raise SignalError("bad_frame", "a command needs an id (string or integer)", field="id")
-        if len(str(command_id)) > 128:
-            raise SignalError("invalid_args", "command id longer than 128 characters", field="id")
+        try:
+            envelope = parse_cmd(frame)
+        except BadEnvelope as exc:
+            raise SignalError(exc.code, exc.message, field=exc.field) from None
         principal: Principal = conn.principal
         if not self._still_valid(conn):
             raise SignalError("unauthenticated", "this account was revoked or its password changed")
         hub = self.hubs[principal.conference]
-        return await hub.execute(
-            principal.actor, command_id, frame.get("name"), frame.get("args", {})
-        )
+        return await hub.execute(principal.actor, envelope.id, envelope.name, envelope.args)
 
     def _still_valid(self, conn: Connection) -> bool:
         """Whether the session's token still names a standing account; closes it if not.
