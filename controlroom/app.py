@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import uvicorn
 from starlette.applications import Starlette
@@ -41,7 +41,7 @@ from controlroom.service.metrics import HubMetrics, RefusalLog
 from controlroom.service.queue_positions import QueuePositions
 from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
-from controlroom.store.base import EventLog
+from controlroom.store.base import EventLog, SharedLog
 from controlroom.store.checkpoints import load_private_key
 from controlroom.store.photos import FilePhotos, PhotoStore, RedisPhotos
 from controlroom.store.sqlite import SqliteEventLog
@@ -167,8 +167,11 @@ class Runtime:
         self.options.data_dir.mkdir(parents=True, exist_ok=True)
         await self.store.open()
         # Instances sharing a log share the token secret too, so a token works on any.
-        shared = getattr(self.store, "shared_secret", None)
-        secret = await shared() if shared is not None else load_secret(self.options.data_dir)
+        secret = (
+            await cast(SharedLog, self.store).shared_secret()
+            if self.store.shared
+            else load_secret(self.options.data_dir)
+        )
         self.auth = Authenticator(TokenSigner(secret), self.accounts)
         self.sessions = Sessions(self.hubs, self.auth, self.heartbeat_s)
         self.sessions.on_refused = lambda conn, kind, code: self.refused(
@@ -191,7 +194,7 @@ class Runtime:
                 )
                 poller.start()
                 self.bridge_pollers.append(poller)
-            if self.checkpoint_key is not None and not getattr(self.store, "shared", False):
+            if self.checkpoint_key is not None and not self.store.shared:
                 signer = Checkpointer(
                     hub,
                     self.checkpoint_key,
@@ -211,7 +214,7 @@ class Runtime:
 
     def _own_log(self) -> bool:
         """Whether this process alone writes the log (with Redis, an instance is not the hub)."""
-        return not getattr(self.store, "shared", False)
+        return not self.store.shared
 
     async def _record_start(self, hub: ConferenceHub) -> None:
         """``hub.started`` with the downtime, on a log that has a past: "the hub restarted"."""

@@ -33,12 +33,12 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from controlroom.domain import ConferenceState, Event, apply, clone_state, state_to_dict
 from controlroom.service.errors import Unavailable
 from controlroom.service.publisher import Publisher
-from controlroom.store.base import Answer, EventLog, SeqConflict, Snapshot
+from controlroom.store.base import Answer, EventLog, SeqConflict, SharedLog, Snapshot
 from controlroom.store.chain import Record
 
 log = logging.getLogger("controlroom.hub")
@@ -229,7 +229,7 @@ class CommitLog:
 
     async def _tail_loop(self) -> None:
         """With a shared log: apply what other hub instances append, as it comes."""
-        tail = self.store.tail  # type: ignore[attr-defined]
+        tail = cast(SharedLog, self.store).tail  # started only when store.shared
         while True:
             try:
                 seen = await tail(self.id, self.durable_seq, 2000)

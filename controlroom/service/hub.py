@@ -151,7 +151,7 @@ class ConferenceHub(CommitLog):
             asyncio.create_task(self._commit_loop(), name=f"commit:{self.id}"),
             asyncio.create_task(self._timer_loop(), name=f"timers:{self.id}"),
         ]
-        if getattr(self.store, "shared", False):
+        if self.store.shared:
             self._tasks.append(asyncio.create_task(self._tail_loop(), name=f"tail:{self.id}"))
 
     async def _load(self) -> None:

@@ -156,7 +156,7 @@ class TestCallRunner:
                 return  # another instance decided it; the one with the site's session calls
             self.calls[entry.call] = entry
             self._results[entry.call] = asyncio.get_running_loop().create_future()
-            if here or not getattr(self.hub.store, "shared", False):
+            if here or not self.hub.store.shared:
                 entry.task = self._spawn(self._run_call(entry))
             else:
                 entry.task = self._spawn(self._fail_unless_answered(entry))

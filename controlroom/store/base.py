@@ -60,7 +60,13 @@ class Snapshot:
 
 
 class EventLog(Protocol):
-    """Durable, append-only, hash-chained log of one or more conferences."""
+    """Durable, append-only, hash-chained log of one or more conferences.
+
+    ``shared`` says whether other hub instances append to the same log (Redis
+    Streams): then the log is also a :class:`SharedLog`, and the hub tails it.
+    """
+
+    shared: bool
 
     async def open(self) -> None:
         """Connect and create what is missing."""
@@ -102,4 +108,16 @@ class EventLog(Protocol):
 
     async def healthy(self) -> bool:
         """Whether the log can take appends now."""
+        ...
+
+
+class SharedLog(EventLog, Protocol):
+    """A log several hub instances append to: what they need beyond an ``EventLog``."""
+
+    async def tail(self, conference: str, after: int, block_ms: int) -> list[Record]:
+        """Records with ``seq > after``, waiting up to ``block_ms`` for the first."""
+        ...
+
+    async def shared_secret(self) -> bytes:
+        """The token-signing secret every instance uses (created once)."""
         ...

@@ -70,6 +70,9 @@ def _record(row: tuple[Any, ...]) -> Record:
 class SqliteEventLog:
     """EventLog on one SQLite file (``events.db`` in the data directory)."""
 
+    #: One hub process owns the file: no other instance appends to it.
+    shared = False
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-log")
