@@ -45,13 +45,14 @@ export function mount(container, ctx) {
 
   let timer = null;
   let last = 0;
-  const onFrame = (e) => {
+  // Events arrive as the connection's "event" (not "frame", which carries only the
+  // frames no other listener takes): the board follows a campaign live.
+  const onEvent = (e) => {
     const f = e.detail;
-    if (f.type !== "event") return;
     if (f.name === "campaign.progress" || f.name === "campaign.started") showProgress(f.data);
     if (f.name.startsWith("testcall.") || f.name.startsWith("campaign.")) schedule();
   };
-  ctx.conn.addEventListener("frame", onFrame);
+  ctx.conn.addEventListener("event", onEvent);
 
   function showProgress(d) {
     if (d.sites) d = { campaign: d.campaign, state: "running", total: d.sites.length, done: 0, pass: 0, warn: 0, fail: 0, retries: 0 };
@@ -110,7 +111,7 @@ export function mount(container, ctx) {
   refresh();
   return {
     render() { if (!last) schedule(); },
-    destroy() { ctx.conn.removeEventListener("frame", onFrame); clearTimeout(timer); },
+    destroy() { ctx.conn.removeEventListener("event", onEvent); clearTimeout(timer); },
   };
 }
 
