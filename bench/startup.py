@@ -92,7 +92,7 @@ def _options(data_dir: Path) -> Options:
 
 def _time_snapshots(hub: ConferenceHub, stats: BuildStats) -> None:
     """Wrap the hub's snapshot step to add up the time it takes (it blocks the committer)."""
-    original = hub._save_snapshot
+    original = hub.committer._save_snapshot
 
     async def timed() -> None:
         t0 = time.perf_counter()
@@ -100,7 +100,7 @@ def _time_snapshots(hub: ConferenceHub, stats: BuildStats) -> None:
         stats.snapshot_seconds += time.perf_counter() - t0
         stats.snapshots += 1
 
-    hub._save_snapshot = timed  # type: ignore[method-assign]
+    hub.committer._save_snapshot = timed  # type: ignore[method-assign]
 
 
 async def _worker(
@@ -125,7 +125,7 @@ async def _worker(
         return answer
 
     for round_no in itertools.count():
-        if hub._assigned_seq >= target or time.monotonic() > deadline or stats.errors:
+        if hub.committer.assigned_seq >= target or time.monotonic() > deadline or stats.errors:
             return
         health = "ok" if round_no % 2 == 0 else "fail"
         await run(actor, "site.status", {"audio": health, "video": "ok", "note": f"r{round_no}"})
@@ -200,7 +200,11 @@ async def measure_start(data_dir: Path) -> Start:
     t2 = time.perf_counter()
     try:
         return Start(
-            t2 - t0, t2 - t1, hub.durable_seq, hub._snapshot_seq, state_to_dict(hub.durable)
+            t2 - t0,
+            t2 - t1,
+            hub.durable_seq,
+            hub.committer._snapshot_seq,
+            state_to_dict(hub.durable),
         )
     finally:
         await runtime.stop()

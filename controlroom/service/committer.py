@@ -1,6 +1,6 @@
 """The log side of a hub: group commit, conflicts, failures, and tailing a shared log.
 
-``CommitLog`` is the half of ``ConferenceHub`` that talks to the event log. Commands
+``Committer`` is what ``ConferenceHub`` holds to talk to the event log. Commands
 are *attempts*: a closure that decides against the speculative state and returns
 (records, answers, result). Attempts queue up while a write is in flight and the
 committer writes them in one append (one fsync). Then, in seq order, each record is
@@ -29,17 +29,28 @@ keeps the tail and the committer from applying the same record twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from controlroom.domain import ConferenceState, Event, apply, clone_state, state_to_dict
-from controlroom.service.errors import Unavailable
+from controlroom.domain import (
+    Actor,
+    ConferenceState,
+    Event,
+    NewEvent,
+    apply,
+    clone_state,
+    state_from_dict,
+    state_to_dict,
+)
+from controlroom.service.errors import Unavailable, UnsafeEvent
 from controlroom.service.publisher import Publisher
 from controlroom.store.base import Answer, EventLog, SeqConflict, SharedLog, Snapshot
-from controlroom.store.chain import Record
+from controlroom.store.chain import GENESIS, Record, link_hash
 
 log = logging.getLogger("controlroom.hub")
 
@@ -58,30 +69,48 @@ class _Pending:
     result: Any = None
 
 
-class CommitLog:
-    """Mixin for ``ConferenceHub``: everything between a decision and the log."""
+class Committer:
+    """Everything between a decision and the log, for one conference.
 
-    # Provided by ConferenceHub.
-    id: str
-    store: EventLog
-    publisher: Publisher
-    fingerprint: str
-    state: ConferenceState
-    durable: ConferenceState
-    durable_seq: int
-    ready: bool
-    recent: deque[Record]
-    snapshot_every: int
-    _assigned_seq: int
-    _head_hash: str
-    _durable_hash: str
-    _snapshot_seq: int
-    _snapshotting: asyncio.Task[None] | None
-    _pending: list[_Pending]
-    _wake: asyncio.Event
-    _changed: asyncio.Event
+    It holds the two states (``state`` speculative, ``durable`` committed), gives
+    decided events their seq and hash (:meth:`chain`), writes them in groups,
+    applies and publishes what is durable, and rebuilds the speculation after a
+    conflict or a failure. The hub decides; the committer makes it durable.
+    """
 
-    def _init_commit_log(self) -> None:
+    def __init__(
+        self,
+        conference: str,
+        store: EventLog,
+        publisher: Publisher,
+        initial: Callable[[], ConferenceState],
+        fingerprint: str,
+        clock_ms: Callable[[], int],
+        *,
+        snapshot_every: int = 10_000,
+        recent_max: int = 20_000,
+    ) -> None:
+        self.id = conference
+        self.store = store
+        self.publisher = publisher
+        self._initial = initial
+        self.fingerprint = fingerprint
+        self.clock_ms = clock_ms
+        self.snapshot_every = snapshot_every
+        self.state: ConferenceState = initial()
+        self.durable: ConferenceState = initial()
+        self.durable_seq = 0
+        self._assigned_seq = 0
+        self._head_hash = GENESIS
+        self._durable_hash = GENESIS
+        self._snapshot_seq = 0
+        self.recent: deque[Record] = deque(maxlen=recent_max)
+        self._pending: list[_Pending] = []
+        self._wake = asyncio.Event()
+        #: Set whenever the speculative state changes (the hub's timers wait on it).
+        self.changed = asyncio.Event()
+        self._snapshotting: asyncio.Task[None] | None = None
+        self.ready = False
         self._log_lock = asyncio.Lock()
         # Set when the tail applied another instance's records under decisions of ours
         # not yet durable: the speculative state lacks them until the committer redoes.
@@ -89,11 +118,21 @@ class CommitLog:
         self._local_seqs: deque[int] = deque(maxlen=10_000)
         self.listeners: list[Callable[[Event], None]] = []
 
+    @property
+    def durable_head_hash(self) -> str:
+        """The hash of the last durable event (the chain head a checkpoint signs)."""
+        return self._durable_hash
+
+    @property
+    def assigned_seq(self) -> int:
+        """The seq of the last decided event (durable or still on its way)."""
+        return self._assigned_seq
+
     def is_local(self, seq: int) -> bool:
         """Whether this instance decided the event at ``seq`` (not another hub instance)."""
         return seq in self._local_seqs
 
-    async def _submit(self, attempt: Any) -> Any:
+    async def submit(self, attempt: Any) -> Any:
         """Decide now, wait until durable (deciding again after a conflict); the result."""
         if not self.ready:
             raise Unavailable("the hub is recovering its state")
@@ -105,7 +144,8 @@ class CommitLog:
         await future
         return pending.result
 
-    async def _commit_loop(self) -> None:
+    async def commit_loop(self) -> None:
+        """Write what is decided, in groups, for ever (a task of the hub)."""
         redos = 0
         while True:
             await self._wake.wait()
@@ -194,7 +234,7 @@ class CommitLog:
             # the committer before it is written or answered (one state copy for all).
             self._stale = True
             self._wake.set()
-        self._changed.set()
+        self.changed.set()
 
     def _reset_speculation(self) -> None:
         self._stale = False
@@ -227,7 +267,7 @@ class CommitLog:
             if not pending.future.done():
                 pending.future.set_exception(Unavailable(str(exc)))
 
-    async def _tail_loop(self) -> None:
+    async def tail_loop(self) -> None:
         """With a shared log: apply what other hub instances append, as it comes."""
         tail = cast(SharedLog, self.store).tail  # started only when store.shared
         while True:
@@ -249,3 +289,85 @@ class CommitLog:
             self._snapshot_seq = snap.seq
         except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation only
             log.warning("snapshot at %d not saved: %s", snap.seq, exc)
+
+    async def load(self) -> None:
+        snap = await self.store.load_snapshot(self.id)
+        durable = self._initial()
+        seq = 0
+        if snap is not None and snap.fingerprint == self.fingerprint:
+            durable = state_from_dict(snap.state)
+            seq = snap.seq
+        self._snapshot_seq = seq
+        while True:
+            batch = await self.store.read(self.id, seq, limit=5000)
+            if not batch:
+                break
+            for rec in batch:
+                apply(durable, rec.event)
+                self.recent.append(rec)
+            seq = batch[-1].event.seq
+        head_seq, head_hash = await self.store.head(self.id)
+        while head_seq != seq:  # another instance appended meanwhile (shared log)
+            for rec in await self.store.read(self.id, seq):
+                apply(durable, rec.event)
+                self.recent.append(rec)
+                seq = rec.event.seq
+            head_seq, head_hash = await self.store.head(self.id)
+            if head_seq < seq:
+                raise RuntimeError(f"log head {head_seq} is behind the replay at {seq}")
+        self.durable = durable
+        self.state = clone_state(durable)
+        self.durable_seq = self._assigned_seq = seq
+        self._head_hash = self._durable_hash = head_hash
+        self.ready = True
+        log.info("conference %s loaded at seq %d", self.id, seq)
+
+    def chain(self, actor: Actor, events: list[NewEvent], now: int | None = None) -> list[Record]:
+        """Give decided events their seq, time and hash, and apply them speculatively.
+
+        ``now`` must be the time the events were decided at, so that times inside
+        the event data agree with the event's ``at``.
+        """
+        now = self.clock_ms() if now is None else now
+        records = []
+        seq, head = self._assigned_seq, self._head_hash
+        for new in events:
+            seq += 1
+            event = Event(seq, now, new.name, actor, new.data)
+            try:
+                digest = link_hash(head, self.id, event)
+            except ValueError as exc:  # NaN, ±Infinity or a lone surrogate: never stored
+                raise UnsafeEvent(f"{new.name} holds a value that cannot be stored") from exc
+            records.append(Record(event, head, digest))
+            head = digest
+        # Only a batch that can all be stored changes the speculative state.
+        self._assigned_seq, self._head_hash = seq, head
+        for record in records:
+            apply(self.state, record.event)
+        if records:
+            self.changed.set()
+        return records
+
+    # -- reading ---------------------------------------------------------------------------
+    async def events_after(self, after: int, limit: int | None = None) -> list[Record]:
+        """Durable records with seq > ``after`` (from memory when recent enough)."""
+        upto = self.durable_seq
+        if after >= upto:
+            return []
+        if self.recent and self.recent[0].event.seq <= after + 1:
+            start = after + 1 - self.recent[0].event.seq
+            out = list(itertools.islice(self.recent, start, None))
+        else:
+            out = await self.store.read(self.id, after, limit)
+        out = [r for r in out if r.event.seq <= upto]
+        return out[:limit] if limit is not None else out
+
+    async def drain(self) -> None:
+        """Wait (a second at most) for what is queued to be written, and for a snapshot."""
+        for _ in range(100):
+            if not self._pending:
+                break
+            await asyncio.sleep(0.01)
+        if self._snapshotting is not None:
+            with contextlib.suppress(BaseException):
+                await self._snapshotting

@@ -1,6 +1,7 @@
 """One conference, live: authorize → decide → append → publish.
 
-The hub keeps two copies of the state. ``state`` is speculative: every decided
+The hub decides; its ``Committer`` (committer.py) makes it durable. It keeps two
+copies of the state. ``state`` is speculative: every decided
 event is applied to it at once, so the next command (even in the same batch) is
 decided against it. ``durable`` only ever holds committed events: snapshots and
 catch-up are built from it, so a session never sees what the log does not hold.
@@ -24,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import itertools
 import json
 import logging
 import time
@@ -45,20 +45,17 @@ from controlroom.domain import (
     NewEvent,
     ResolveFaults,
     Tick,
-    apply,
-    clone_state,
     decide,
     initial_state,
     next_deadline,
     parse_command,
-    state_from_dict,
 )
 from controlroom.domain.errors import InvalidArgs
-from controlroom.service.committer import CommitLog, _Pending
-from controlroom.service.errors import Unavailable, UnsafeEvent, error_answer
+from controlroom.service.committer import Committer
+from controlroom.service.errors import Unavailable, error_answer
 from controlroom.service.publisher import Publisher
 from controlroom.store.base import Answer, EventLog
-from controlroom.store.chain import GENESIS, Record, link_hash
+from controlroom.store.chain import Record
 from controlroom.wire import ack_frame
 from signaling.errors import error_frame
 from signaling.ratelimit import KeyedBuckets
@@ -86,7 +83,7 @@ def config_fingerprint(config: ConferenceConfig) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class ConferenceHub(CommitLog):
+class ConferenceHub:
     """The live state, log and fan-out of one conference."""
 
     def __init__(
@@ -110,34 +107,69 @@ class ConferenceHub(CommitLog):
         self.id = config.conference.id
         self.store = store
         self.clock_ms = clock_ms
-        self.snapshot_every = snapshot_every
         self.fingerprint = config_fingerprint(config)
         #: The one way out to this conference's sessions (events, live figures).
         self.publisher = Publisher()
-        self.state: ConferenceState = self._initial()
-        self.durable: ConferenceState = self._initial()
-        self.durable_seq = 0
-        self._assigned_seq = 0
-        self._head_hash = GENESIS
-        self._durable_hash = GENESIS
-        self._snapshot_seq = 0
-        self.recent: deque[Record] = deque(maxlen=recent_max)
-        self._pending: list[_Pending] = []
-        self._wake = asyncio.Event()
-        self._changed = asyncio.Event()
+        #: The two states, the log and what is durable: the hub decides, it commits.
+        self.committer = Committer(
+            self.id,
+            store,
+            self.publisher,
+            self._initial,
+            self.fingerprint,
+            clock_ms,
+            snapshot_every=snapshot_every,
+            recent_max=recent_max,
+        )
         self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._snapshotting: asyncio.Task[None] | None = None
-        self.ready = False
-        self._init_commit_log()
         #: Called with (command name, seconds spent in ``execute``); metrics set it.
         self.on_command: Callable[[Any, float], None] | None = None
+
+    # -- what the committer holds, read by sessions, routes and listeners -------------------
+    @property
+    def state(self) -> ConferenceState:
+        """The speculative state: every decided event, durable or not yet."""
+        return self.committer.state
+
+    @property
+    def durable(self) -> ConferenceState:
+        """The state of the committed events only (snapshots and catch-up read it)."""
+        return self.committer.durable
+
+    @property
+    def durable_seq(self) -> int:
+        """The seq of the last committed event."""
+        return self.committer.durable_seq
 
     @property
     def durable_head_hash(self) -> str:
         """The hash of the last durable event (the chain head a checkpoint signs)."""
-        return self._durable_hash
+        return self.committer.durable_head_hash
+
+    @property
+    def ready(self) -> bool:
+        """Whether the state is loaded and commands are taken."""
+        return self.committer.ready
+
+    @property
+    def recent(self) -> deque[Record]:
+        """The latest durable records, for resume without reading the log."""
+        return self.committer.recent
+
+    @property
+    def listeners(self) -> list[Callable[[Event], None]]:
+        """Called with each durable event, in seq order."""
+        return self.committer.listeners
+
+    def is_local(self, seq: int) -> bool:
+        """Whether this instance decided the event at ``seq`` (not another hub instance)."""
+        return self.committer.is_local(seq)
+
+    async def events_after(self, after: int, limit: int | None = None) -> list[Record]:
+        """Durable records with seq > ``after`` (from memory when recent enough)."""
+        return await self.committer.events_after(after, limit)
 
     def _initial(self) -> ConferenceState:
         c = self.config
@@ -146,55 +178,18 @@ class ConferenceHub(CommitLog):
     # -- start and stop ------------------------------------------------------------------
     async def start(self) -> None:
         """Rebuild the state from the latest snapshot plus the log after it, then run."""
-        await self._load()
+        await self.committer.load()
         self._tasks = [
-            asyncio.create_task(self._commit_loop(), name=f"commit:{self.id}"),
+            asyncio.create_task(self.committer.commit_loop(), name=f"commit:{self.id}"),
             asyncio.create_task(self._timer_loop(), name=f"timers:{self.id}"),
         ]
         if self.store.shared:
-            self._tasks.append(asyncio.create_task(self._tail_loop(), name=f"tail:{self.id}"))
-
-    async def _load(self) -> None:
-        snap = await self.store.load_snapshot(self.id)
-        durable = self._initial()
-        seq = 0
-        if snap is not None and snap.fingerprint == self.fingerprint:
-            durable = state_from_dict(snap.state)
-            seq = snap.seq
-        self._snapshot_seq = seq
-        while True:
-            batch = await self.store.read(self.id, seq, limit=5000)
-            if not batch:
-                break
-            for rec in batch:
-                apply(durable, rec.event)
-                self.recent.append(rec)
-            seq = batch[-1].event.seq
-        head_seq, head_hash = await self.store.head(self.id)
-        while head_seq != seq:  # another instance appended meanwhile (shared log)
-            for rec in await self.store.read(self.id, seq):
-                apply(durable, rec.event)
-                self.recent.append(rec)
-                seq = rec.event.seq
-            head_seq, head_hash = await self.store.head(self.id)
-            if head_seq < seq:
-                raise RuntimeError(f"log head {head_seq} is behind the replay at {seq}")
-        self.durable = durable
-        self.state = clone_state(durable)
-        self.durable_seq = self._assigned_seq = seq
-        self._head_hash = self._durable_hash = head_hash
-        self.ready = True
-        log.info("conference %s loaded at seq %d", self.id, seq)
+            tail = self.committer.tail_loop()
+            self._tasks.append(asyncio.create_task(tail, name=f"tail:{self.id}"))
 
     async def stop(self) -> None:
         """Stop the timers and the committer (after it has written what is queued)."""
-        for _ in range(100):
-            if not self._pending:
-                break
-            await asyncio.sleep(0.01)
-        if self._snapshotting is not None:
-            with contextlib.suppress(BaseException):
-                await self._snapshotting
+        await self.committer.drain()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -264,13 +259,13 @@ class ConferenceHub(CommitLog):
                     )
                     return [], [], limited
                 return [], [Answer(account, key, refusal)], refusal
-            records = self._chain(actor, events, now)
-            seq = records[-1].event.seq if records else self._assigned_seq
+            records = self.committer.chain(actor, events, now)
+            seq = records[-1].event.seq if records else self.committer.assigned_seq
             result = _result(events, command)
             answer = ack_frame(command_id, seq, result)
             return records, [Answer(account, key, answer)], answer
 
-        answer: dict[str, Any] = await self._submit(attempt)
+        answer: dict[str, Any] = await self.committer.submit(attempt)
         if answer.get("code") != "rate_limited":  # not final: the same id may be retried
             self._remember(account, key, answer)
         return answer
@@ -280,10 +275,10 @@ class ConferenceHub(CommitLog):
         decided = list(events)
 
         def attempt() -> tuple[list[Record], list[Answer], Any]:
-            records = self._chain(actor, decided)
-            return records, [], records[-1].event.seq if records else self._assigned_seq
+            records = self.committer.chain(actor, decided)
+            return records, [], records[-1].event.seq if records else self.committer.assigned_seq
 
-        seq: int = await self._submit(attempt)
+        seq: int = await self.committer.submit(attempt)
         return seq
 
     async def system(self, command: Any) -> int:
@@ -291,42 +286,16 @@ class ConferenceHub(CommitLog):
 
         def attempt() -> tuple[list[Record], list[Answer], Any]:
             now = self.clock_ms()
-            records = self._chain(SYSTEM, decide(self.state, command, SYSTEM, now), now)
-            return records, [], records[-1].event.seq if records else self._assigned_seq
+            records = self.committer.chain(SYSTEM, decide(self.state, command, SYSTEM, now), now)
+            return records, [], records[-1].event.seq if records else self.committer.assigned_seq
 
-        seq: int = await self._submit(attempt)
+        seq: int = await self.committer.submit(attempt)
         return seq
 
     def _remember(self, account: str, command_id: str, answer: dict[str, Any]) -> None:
         self._answers[(account, command_id)] = answer
         if len(self._answers) > ANSWER_CACHE:
             self._answers.popitem(last=False)
-
-    def _chain(self, actor: Actor, events: list[NewEvent], now: int | None = None) -> list[Record]:
-        """Give decided events their seq, time and hash, and apply them speculatively.
-
-        ``now`` must be the time the events were decided at, so that times inside
-        the event data agree with the event's ``at``.
-        """
-        now = self.clock_ms() if now is None else now
-        records = []
-        seq, head = self._assigned_seq, self._head_hash
-        for new in events:
-            seq += 1
-            event = Event(seq, now, new.name, actor, new.data)
-            try:
-                digest = link_hash(head, self.id, event)
-            except ValueError as exc:  # NaN, ±Infinity or a lone surrogate: never stored
-                raise UnsafeEvent(f"{new.name} holds a value that cannot be stored") from exc
-            records.append(Record(event, head, digest))
-            head = digest
-        # Only a batch that can all be stored changes the speculative state.
-        self._assigned_seq, self._head_hash = seq, head
-        for record in records:
-            apply(self.state, record.event)
-        if records:
-            self._changed.set()
-        return records
 
     # -- timers ----------------------------------------------------------------------------
     async def _timer_loop(self) -> None:
@@ -335,17 +304,17 @@ class ConferenceHub(CommitLog):
             now = self.clock_ms()
             if deadline is None or deadline > now:
                 timeout = None if deadline is None else (deadline - now) / 1000
-                self._changed.clear()
+                self.committer.changed.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout)
+                    await asyncio.wait_for(self.committer.changed.wait(), timeout)
                     # Woken by a change: let a burst of events pass before rescanning
                     # every fault and request for the next deadline.
                     await asyncio.sleep(TIMER_COALESCE_S)
                 continue
             try:
-                before = self._assigned_seq
+                before = self.committer.assigned_seq
                 await self.system(Tick())
-                if self._assigned_seq == before:
+                if self.committer.assigned_seq == before:
                     await asyncio.sleep(0.2)  # a deadline that produced nothing: do not spin
             except Exception as exc:  # noqa: BLE001 - timers retry on the next round
                 log.warning("timer round failed: %s", exc)
@@ -353,21 +322,7 @@ class ConferenceHub(CommitLog):
 
     def poke(self) -> None:
         """Re-evaluate timers now (after a clock change in tests, for instance)."""
-        self._changed.set()
-
-    # -- reading ---------------------------------------------------------------------------
-    async def events_after(self, after: int, limit: int | None = None) -> list[Record]:
-        """Durable records with seq > ``after`` (from memory when recent enough)."""
-        upto = self.durable_seq
-        if after >= upto:
-            return []
-        if self.recent and self.recent[0].event.seq <= after + 1:
-            start = after + 1 - self.recent[0].event.seq
-            out = list(itertools.islice(self.recent, start, None))
-        else:
-            out = await self.store.read(self.id, after, limit)
-        out = [r for r in out if r.event.seq <= upto]
-        return out[:limit] if limit is not None else out
+        self.committer.changed.set()
 
 
 def _result(events: list[NewEvent], command: Any = None) -> dict[str, Any]:
