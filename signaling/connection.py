@@ -35,6 +35,7 @@ from signaling.errors import (
     SignalError,
     error_frame,
 )
+from signaling.frames import ping_frame, refusal_frame
 from signaling.outbox import Outbox
 from signaling.pings import PingTracker
 from signaling.ratelimit import TokenBucket
@@ -137,11 +138,9 @@ class Connection:
         except UnencodableFrame as exc:
             log.error("session %s: %s frame not sent: %s", self.id, frame.get("type"), exc)
             try:
-                payload = self.codec.encode(
-                    error_frame("internal", "internal error", id=frame.get("id"))
-                )
+                payload = self.codec.encode(refusal_frame(exc, frame.get("id")))
             except UnencodableFrame:
-                payload = self.codec.encode(error_frame("internal", "internal error"))
+                payload = self.codec.encode(refusal_frame(exc))
         ok = self.outbox.put(payload, live=False)
         if not ok:
             self.evict()
@@ -186,7 +185,7 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
         try:
             await handler.open(conn, hello)
         except SignalError as exc:
-            conn.send(error_frame(exc.code, exc.message, field=exc.field))
+            conn.send(refusal_frame(exc))
             await _flush_then_close(conn, writer, exc.close_code or CLOSE_UNAUTHENTICATED)
             return
         pinger = asyncio.create_task(_ping(conn))
@@ -230,7 +229,7 @@ async def _receive(conn: Connection) -> dict[str, Any] | None:
         try:
             return conn.codec.decode(payload)
         except SignalError as exc:
-            conn.send(error_frame(exc.code, exc.message, id=exc.id, field=exc.field))
+            conn.send(refusal_frame(exc))
 
 
 async def _await_hello(conn: Connection) -> dict[str, Any] | None:
@@ -275,11 +274,10 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
                 raise SignalError("bad_frame", "this session has already said hello")
             else:
                 await handler.message(conn, frame)
-        except SignalError as exc:
-            conn.send(error_frame(exc.code, exc.message, id=frame.get("id"), field=exc.field))
-        except Exception:  # noqa: BLE001 - one bad frame never ends the session
-            log.exception("session %s: frame %r failed", conn.id, kind)
-            conn.send(error_frame("internal", "internal error", id=frame.get("id")))
+        except Exception as exc:  # noqa: BLE001 - one bad frame never ends the session
+            if not isinstance(exc, SignalError):
+                log.exception("session %s: frame %r failed", conn.id, kind)
+            conn.send(refusal_frame(exc, frame.get("id")))
 
 
 async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
@@ -288,11 +286,10 @@ async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
         frame = await conn.commands.get()
         try:
             conn.send(await handler.command(conn, frame))
-        except SignalError as exc:
-            conn.send(error_frame(exc.code, exc.message, id=frame.get("id"), field=exc.field))
-        except Exception:  # noqa: BLE001 - one bad command never ends the session
-            log.exception("session %s: command failed", conn.id)
-            conn.send(error_frame("internal", "internal error", id=frame.get("id")))
+        except Exception as exc:  # noqa: BLE001 - one bad command never ends the session
+            if not isinstance(exc, SignalError):
+                log.exception("session %s: command failed", conn.id)
+            conn.send(refusal_frame(exc, frame.get("id")))
 
 
 async def _ping(conn: Connection) -> None:
@@ -301,7 +298,7 @@ async def _ping(conn: Connection) -> None:
         await asyncio.sleep(conn.config.heartbeat_s)
         now = clock()
         n = conn.pings.ping(float(now))
-        conn.send({"type": "ping", "n": n, "at": now})
+        conn.send(ping_frame(n, now))
 
 
 async def _write(conn: Connection) -> None:

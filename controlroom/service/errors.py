@@ -14,6 +14,7 @@ from typing import Any
 from controlroom.domain.errors import DomainError
 from controlroom.store.base import StoreError
 from signaling.errors import SignalError, error_frame
+from signaling.frames import refusal_frame
 
 log = logging.getLogger("controlroom")
 
@@ -51,7 +52,7 @@ def error_answer(exc: BaseException, command_id: Any = None) -> dict[str, Any]:
             frame["text_code"] = exc.text_code
         return frame
     if isinstance(exc, SignalError):
-        return error_frame(exc.code, exc.message, id=command_id, field=exc.field)
+        return refusal_frame(exc, command_id)
     if isinstance(exc, StoreError | Unavailable):
         log.warning("command %r refused: %s", command_id, exc)
         frame = error_frame(
