@@ -26,7 +26,7 @@ from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.audience import for_viewer
 from controlroom.service.hub import ConferenceHub
 from controlroom.wire import snapshot_frame, synced_frame, welcome_frame
-from controlroom.wire.inbound import BadEnvelope, parse_cmd
+from controlroom.wire.inbound import BadEnvelope, parse_cmd, parse_hello
 from signaling.connection import Connection
 from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
 
@@ -183,8 +183,8 @@ class Sessions:
             self._refused(conn, "hello", exc.code)
             raise
 
-    async def _open(self, conn: Connection, hello: dict[str, Any]) -> None:
-        principal = self.auth.principal(hello.get("token"))
+    async def _open(self, conn: Connection, frame: dict[str, Any]) -> None:
+        principal = self.auth.principal(frame.get("token"))
         if principal is None:
             raise SignalError(
                 "unauthenticated",
@@ -193,7 +193,7 @@ class Sessions:
             )
         # A hello that names a conference must name the token's own: null, "" or another
         # is refused (4003). One that leaves the key out means the token's conference.
-        conference = hello.get("conference", principal.conference)
+        conference = frame.get("conference", principal.conference)
         hub = self.hubs.get(principal.conference)
         if principal.actor.role not in CONSOLE_ROLES:
             raise SignalError(
@@ -207,21 +207,15 @@ class Sessions:
                 f"this account has no access to conference {conference!r}",
                 close_code=4003,
             )
-        resume_after = hello.get("resume_after")
-        if resume_after is not None and (
-            not isinstance(resume_after, int) or isinstance(resume_after, bool)
-        ):
-            raise SignalError(
-                "bad_frame",
-                "resume_after must be an integer or null",
-                field="resume_after",
-                close_code=4000,
-            )
+        try:
+            hello = parse_hello(frame)
+        except BadEnvelope as exc:
+            raise SignalError(exc.code, exc.message, field=exc.field, close_code=4000) from None
+        resume_after = hello.resume_after
         conn.principal = principal
-        self._tokens[conn] = hello.get("token")
-        caps = hello.get("caps")
-        if isinstance(caps, list):
-            self.caps[conn] = frozenset(c for c in caps[:16] if isinstance(c, str) and len(c) < 32)
+        self._tokens[conn] = frame.get("token")
+        if hello.caps:
+            self.caps[conn] = hello.caps
         viewer = principal.actor
         # One synchronous step: subscribe with live events held, and read the durable seq.
         conn.outbox.hold()

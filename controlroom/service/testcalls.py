@@ -48,21 +48,26 @@ from controlroom.service.hub import ConferenceHub
 from controlroom.service.sessions import Sessions
 from controlroom.service.testcall_settings import TestCallSettings
 from controlroom.wire import rtc_end_frame, rtc_offer_frame
+from controlroom.wire.inbound import BadEnvelope, parse_rtc_answer, parse_rtc_stats
 from media.caller import TestCaller
 from media.grading import Reason, grade
 from signaling.connection import Connection
 from signaling.errors import SignalError
-from signaling.values import finite_number
 
 __all__ = ["TestCallRunner", "TestCallSettings", "wire_testcalls"]
 
 log = logging.getLogger("controlroom.testcalls")
 
+
+def _checked(parse: Any, frame: dict[str, Any]) -> Any:
+    """``parse(frame)``, its refusal told to the site as the edge's error."""
+    try:
+        return parse(frame)
+    except BadEnvelope as exc:
+        raise SignalError(exc.code, exc.message, exc.field) from None
+
+
 CAP_RTC = "rtc"
-MAX_STATS_KEYS = 64
-MAX_SDP = 60_000
-#: The largest magnitude a site may report for a measurement (packets, dB, fps, ms).
-STATS_LIMIT = 1e9
 
 
 @dataclass
@@ -185,33 +190,14 @@ class TestCallRunner:
     def on_answer(self, conn: Connection, frame: dict[str, Any]) -> None:
         """``rtc.answer {call, sdp}`` from the called site."""
         entry = self._entry_for(conn, frame)
-        sdp = frame.get("sdp")
-        if not isinstance(sdp, str) or not sdp or len(sdp) > MAX_SDP:
-            raise SignalError("invalid_args", "rtc.answer needs the answer's sdp", "sdp")
+        sdp = _checked(parse_rtc_answer, frame)
         if entry.answer is not None and not entry.answer.done():
             entry.answer.set_result(sdp)
 
     def on_stats(self, conn: Connection, frame: dict[str, Any]) -> None:
         """``rtc.stats {call, stats}``: the latest of what the site measured of our media."""
         entry = self._entry_for(conn, frame)
-        stats = frame.get("stats")
-        if not isinstance(stats, dict):
-            raise SignalError("invalid_args", "rtc.stats needs a stats map", "stats")
-        clean: dict[str, Any] = {}
-        for key, value in list(stats.items())[:MAX_STATS_KEYS]:
-            if not isinstance(key, str) or len(key) > 40:
-                continue
-            if isinstance(value, bool):
-                clean[key] = value
-                continue
-            number = finite_number(value, -STATS_LIMIT, STATS_LIMIT)
-            if number is None and isinstance(value, int | float):
-                raise SignalError(
-                    "invalid_args", f"{key} must be a finite number", field=f"stats.{key}"
-                )
-            if number is not None:
-                clean[key] = value
-        entry.stats = clean
+        entry.stats = _checked(parse_rtc_stats, frame)
 
     def on_end(self, conn: Connection, frame: dict[str, Any]) -> None:
         """``rtc.end {call, reason}`` from the site: before an answer, the call fails."""
