@@ -177,21 +177,16 @@ class LinkMonitor:
         total = conn.pings.lost
         lost = total - self._lost_seen.get(conn.id, 0)
         self._lost_seen[conn.id] = total
+        pongs = link.pongs
         if link.health.state == "offline":
             # The outage is already on record as offline; it is not packet loss of the
             # link that has just come back.
             lost = 0
-            link.answered.clear()
+            pongs.clear()
         for _ in range(min(lost, LOSS_WINDOW)):
-            link.answered.append(0)
-        link.answered.append(1)
-        if link.rtt_ms is not None:
-            change = abs(rtt_ms - link.rtt_ms)
-            link.jitter_ms = (
-                change if link.jitter_ms is None else link.jitter_ms + (change - link.jitter_ms) / 4
-            )
-        link.rtt_ms = rtt_ms
-        link.loss_pct = 100.0 * (len(link.answered) - sum(link.answered)) / len(link.answered)
+            pongs.add(None)
+        pongs.add(rtt_ms)
+        link.rtt_ms, link.jitter_ms, link.loss_pct = pongs.rtt_ms, pongs.jitter_ms, pongs.loss_pct
         link.last_heard = now
         self._sample(link, now)
 

@@ -9,13 +9,13 @@ decides, this module only describes.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from controlroom.domain.links import LinkHealth
 from controlroom.service.link_ring import SampleRing
 from controlroom.service.link_sources import SourceLink
+from probes.window import ProbeWindow
 from signaling.errors import SignalError
 from signaling.values import finite_number
 
@@ -67,7 +67,8 @@ class SiteLink:
     rtt_ms: float | None = None
     jitter_ms: float | None = None
     loss_pct: float | None = None
-    answered: deque[int] = field(default_factory=lambda: deque(maxlen=LOSS_WINDOW))
+    #: The console's pings, measured as the endpoint's probes are (probes/window.py).
+    pongs: ProbeWindow = field(default_factory=lambda: ProbeWindow(LOSS_WINDOW))
     reported: dict[str, Any] = field(default_factory=dict)
     reported_at: int = 0
     dirty: bool = True
