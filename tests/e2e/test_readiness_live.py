@@ -8,7 +8,7 @@ from tests.e2e.conftest import command, console, expect
 async def test_the_board_shows_each_result_as_the_campaign_runs(browser, quiet_hub):
     op = await console(browser, quiet_hub, "operator")
     row = op.locator(".readiness-table tr[data-site=HUE]")
-    await expect(row.locator(".verdict")).to_have_text("chưa gọi")
+    await expect(row.locator(".verdict")).to_have_text("Chưa gọi thử")
     # Neither site has a session that can take a call: each fails at once, on record.
     await command(quiet_hub, "operator", "testcall.campaign", {"sites": ["HUE", "DNG"]})
     await expect(row.locator(".verdict")).to_have_text("Không đạt", timeout=20_000)

@@ -310,7 +310,7 @@ export default {
   "ready.reasons": "Reasons",
   "ready.yes": "yes",
   "ready.no": "no",
-  "ready.untested": "not tested",
+  "ready.untested": "Not tested",
   "ready.running": "calling",
   "ready.pass": "Pass",
   "ready.warn": "Warning",
