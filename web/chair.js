@@ -1,7 +1,7 @@
 // The chair's display: read-only, readable from across the room.
 
 import { t } from "./i18n.js";
-import { h, fill, countdownEl, clock } from "./ui.js";
+import { h, fill, countdownEl, clock, overLabelEl, clockEl } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
 
 /** Sites in trouble for the chair: a link offline or degraded, or a critical fault open
@@ -18,7 +18,9 @@ export function mount(container, ctx) {
   const agenda = h("section", { class: "chair-box chair-agenda" });
   const next = h("section", { class: "chair-box chair-next" });
   const trouble = h("section", { class: "chair-box chair-trouble" });
-  container.appendChild(h("div", { class: "chair-grid" }, floor, h("div", { class: "chair-side" }, agenda, next, trouble)));
+  const now = h("section", { class: "chair-box chair-clock" }, clockEl("chair-time"));
+  container.appendChild(h("div", { class: "chair-grid" }, floor,
+    h("div", { class: "chair-side" }, now, agenda, next, trouble)));
 
   function render(state) {
     const sp = state.speaking;
@@ -29,7 +31,7 @@ export function mount(container, ctx) {
         h("div", { class: "chair-speaker" }, r.speaker),
         h("div", { class: "chair-title" }, [r.title, state.sites[r.site]?.name || r.site_name || r.site].filter(Boolean).join(" · ")),
         r.topic ? h("div", { class: "chair-topic" }, r.topic) : null,
-        h("div", { class: "label" }, t("chair.remaining")),
+        overLabelEl(r.ends_at, t("chair.remaining"), t("chair.over"), "label chair-left"),
         countdownEl(r.ends_at, "countdown giant"));
     } else {
       fill(floor, h("div", { class: "label" }, t("speak.floor")),

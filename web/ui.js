@@ -80,6 +80,16 @@ export function agoEl(ms, cls = "ago") {
   return h("span", { class: cls, "data-ago": ms });
 }
 
+/** A label for a countdown: ``before`` while time is left, ``after`` once it is over. */
+export function overLabelEl(endsAt, before, after, cls = "label") {
+  return h("div", { class: cls, "data-label-ends": endsAt, "data-before": before, "data-after": after }, before);
+}
+
+/** The current time (the hub's clock, the conference's zone), live. */
+export function clockEl(cls = "clock") {
+  return h("span", { class: cls, "data-clock": "" });
+}
+
 export function countdownEl(endsAt, cls = "countdown") {
   return h("span", { class: cls, "data-ends": endsAt });
 }
@@ -104,6 +114,15 @@ export function tick(root, now) {
   }
   for (const el of root.querySelectorAll("[data-ago]")) {
     el.textContent = ago(Number(el.dataset.ago), now);
+  }
+  // A label that says "time left" until the end, then "over time" (the chair's display).
+  for (const el of root.querySelectorAll("[data-label-ends]")) {
+    const over = now > Number(el.dataset.labelEnds);
+    el.textContent = over ? el.dataset.after : el.dataset.before;
+    el.classList.toggle("over", over);
+  }
+  for (const el of root.querySelectorAll("[data-clock]")) {
+    el.textContent = clock(now);
   }
   for (const el of root.querySelectorAll("[data-ends]")) {
     const ends = Number(el.dataset.ends);

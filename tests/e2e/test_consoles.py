@@ -77,6 +77,13 @@ async def test_speaker_goes_from_site_to_assistant_to_chair_display(browser, qui
     await expect(site.locator(".my-requests .sstate")).to_have_text("Đang phát biểu")
     await expect(site.locator(".banner-floor .speaker")).to_have_text("Nguyễn Thị Hồng")
     await expect(chair.locator(".chair-next-list")).to_have_count(0)
+    left = chair.locator(".chair-floor .chair-left")
+    await expect(left).to_have_text("Còn lại")
+    await expect(chair.locator(".chair-time")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    # Six minutes on (the display's clock is the hub's plus its offset): over time.
+    await chair.evaluate("window.__controlroom.conn.clockOffset += 6 * 60 * 1000")
+    await expect(left).to_have_text("Quá giờ")
+    await expect(countdown).to_have_text(re.compile(r"^\+0[01]:[0-5]\d$"))
 
 
 async def test_dropped_socket_resumes_without_lost_or_doubled_items(browser, quiet_hub):

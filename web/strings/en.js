@@ -382,4 +382,5 @@ export default {
   "sound.major": "Major faults",
   "sound.minor": "Minor faults",
   "sound.message": "Messages",
+  "chair.over": "Over time",
 };

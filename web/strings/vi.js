@@ -382,4 +382,5 @@ export default {
   "sound.major": "Sự cố lớn",
   "sound.minor": "Sự cố nhỏ",
   "sound.message": "Tin nhắn",
+  "chair.over": "Quá giờ",
 };
