@@ -6,7 +6,8 @@ own ``stats``, and now and then reports a fault or registers a speaker, in
 Vietnamese. Profiles: most sites are steady; a few go through congestion (RTT over
 the threshold, so they turn ``degraded``); one flaps (drops every half minute);
 one drops out for 45 s every four minutes. A resolved fault is usually confirmed
-by its site a little later, sometimes reopened.
+by its site a little later, sometimes reopened; a "you are next" cue is answered
+within a minute, usually ready.
 
 Each site also impersonates its room's endpoint: a TCP listener on loopback (the
 port the demo wrote into its ``sites.csv``) that the hub probes, closed while the
@@ -201,6 +202,8 @@ class SimulatedSite:
             return
         if frame.get("name") == "fault.resolved":
             self._spawn(self._answer_resolution(frame["data"]["fault_id"]))
+        elif frame.get("name") == "cue.sent":
+            self._spawn(self._answer_cue(frame["data"]["cue_id"]))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -215,6 +218,12 @@ class SimulatedSite:
             await self.session.command(
                 "fault.reopen", {"fault_id": fault_id, "note": "Sự cố vẫn còn"}
             )
+
+    async def _answer_cue(self, cue_id: str) -> None:
+        # A technician reads the cue and answers within a minute; now and then not ready yet.
+        await asyncio.sleep(self.rng.uniform(3, 40))
+        ready = self.rng.random() < 0.8
+        await self.session.command("cue.answer", {"cue_id": cue_id, "ready": ready})
 
     async def run(self) -> None:
         """Connect, check in, then report stats and now and then act, until cancelled."""
