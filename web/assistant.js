@@ -54,7 +54,49 @@ export function mount(container, ctx) {
   let revs = "";
   let dragging = null;
 
-  const act = (name, label, fn, cls = "") => (ctx.can(name) ? button(label, fn, cls) : null);
+  // Each action button has a focus key (action:request), so that focus survives the
+  // redraw an action causes: on the same button if it is still there, else on the
+  // first of its kind in the same list, never dropped to the page.
+  const act = (name, label, fn, cls = "", rid = "") => {
+    if (!ctx.can(name)) return null;
+    const el = button(label, fn, cls);
+    el.dataset.focus = `${name}:${rid}`;
+    return el;
+  };
+
+  function keepFocus(list, redraw) {
+    const key = list.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
+    redraw();
+    if (!key) return;
+    const again = list.querySelector(`[data-focus="${key}"]`) ||
+      list.querySelector(`[data-focus^="${key.split(":")[0]}:"]`) || list.querySelector("button");
+    again?.focus();
+  }
+
+  // The floor, from the keyboard (not while typing): N the next speaker (ending the
+  // current one first), E end, + one more minute. Shown on screen.
+  async function endAndNext(state) {
+    const sp = state.speaking;
+    const current = sp.floor.map((id) => sp.requests[id]).find(Boolean);
+    const next = sp.queue.map((id) => sp.requests[id]).find(Boolean);
+    if (current && !(await ctx.cmd("speak.end", { request_id: current.request_id }))) return;
+    if (next) await grant(ctx.store.state, next);
+  }
+  const onKey = (e) => {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.target.closest?.("input, textarea, select, dialog")) return;
+    const state = ctx.store.state;
+    const current = state.speaking.floor.map((id) => state.speaking.requests[id]).find(Boolean);
+    if (e.key === "n" || e.key === "N") endAndNext(state);
+    else if ((e.key === "e" || e.key === "E") && current) ctx.cmd("speak.end", { request_id: current.request_id });
+    else if (e.key === "+" && current) ctx.cmd("speak.extend", { request_id: current.request_id, add_s: 60 });
+    else return;
+    e.preventDefault();
+  };
+  if (ctx.can("speak.grant")) {
+    document.addEventListener("keydown", onKey);
+    floor.body.appendChild(h("p", { class: "sub hint keys" }, t("speak.keys")));
+  }
 
   function siteLabel(state, r) {
     return state.sites[r.site]?.name || r.site_name || r.site;
@@ -103,8 +145,8 @@ export function mount(container, ctx) {
       h("div", { class: "who" }, who(state, r),
         cueMark(latestCue(state, { site: r.site, request_id: rid }))),
       h("div", { class: "row wrap actions" },
-        act("speak.grant", t("speak.grant"), () => grant(state, r), "primary"),
-        act("speak.reject", t("speak.reject"), () => reject(r), "ghost")));
+        act("speak.grant", t("speak.grant"), () => grant(state, r), "primary", rid),
+        act("speak.reject", t("speak.reject"), () => reject(r), "ghost", rid)));
     if (!canMove) return li;
     li.addEventListener("keydown", (e) => {
       const up = e.key === "ArrowUp" && (e.altKey || e.target === handle);
@@ -152,33 +194,37 @@ export function mount(container, ctx) {
     const reqs = sp.requests;
 
     const onFloor = sp.floor.map((id) => reqs[id]).filter(Boolean);
-    fill(floorBody, onFloor.length ? onFloor.map((r) =>
+    const next = sp.queue.map((id) => reqs[id]).find(Boolean);
+    keepFocus(floorBody, () => fill(floorBody, onFloor.length ? onFloor.map((r) =>
       h("div", { class: ["on-floor", r.overrun && "over"] },
         h("div", { class: "who" }, who(state, r)),
         h("div", { class: "clock" }, countdownEl(r.ends_at, "countdown huge")),
         h("div", { class: "row wrap" },
           EXTEND_MIN.map((m) => act("speak.extend", t("speak.extend_n", { n: m }),
-            () => ctx.cmd("speak.extend", { request_id: r.request_id, add_s: m * 60 }), "big")),
-          act("speak.end", t("speak.end"), () => ctx.cmd("speak.end", { request_id: r.request_id }), "danger big"))))
-      : h("p", { class: "empty" }, t("speak.floor_empty")));
+            () => ctx.cmd("speak.extend", { request_id: r.request_id, add_s: m * 60 }), "big", `${m}`)),
+          act("speak.end", t("speak.end"), () => ctx.cmd("speak.end", { request_id: r.request_id }), "danger big"),
+          next ? act("speak.grant", t("speak.end_and_next", { speaker: next.speaker }),
+            () => endAndNext(ctx.store.state), "primary big") : null)))
+      : h("p", { class: "empty" }, t("speak.floor_empty"))));
 
     const waiting = Object.values(reqs).filter((r) => r.state === "requested")
       .sort((a, b) => a.requested_at - b.requested_at);
     incoming.head.querySelector("h2").textContent = `${t("speak.incoming")} (${waiting.length})`;
-    fill(incomingList, waiting.length ? waiting.map((r) =>
+    keepFocus(incomingList, () => fill(incomingList, waiting.length ? waiting.map((r) =>
       h("div", { class: "req", "data-rid": r.request_id },
         h("div", { class: "who" }, who(state, r), h("div", { class: "sub" }, `${r.request_id} · `, agoEl(r.requested_at))),
         h("div", { class: "row wrap actions" },
-          act("speak.approve", t("speak.approve"), () => ctx.cmd("speak.approve", { request_id: r.request_id }), "primary"),
-          act("speak.reject", t("speak.reject"), () => reject(r), "danger"))))
-      : h("p", { class: "empty" }, t("speak.empty")));
+          act("speak.approve", t("speak.approve"), () => ctx.cmd("speak.approve", { request_id: r.request_id }), "primary", r.request_id),
+          act("speak.reject", t("speak.reject"), () => reject(r), "danger", r.request_id))))
+      : h("p", { class: "empty" }, t("speak.empty"))));
 
     const q = sp.queue.map((id) => reqs[id]).filter(Boolean);
     queue.head.querySelector("h2").textContent = `${t("speak.queue")} (${q.length})`;
     // Redrawing the list keeps the keyboard focus on the same request's handle.
     const active = document.activeElement;
     const focused = active?.classList?.contains("handle") && queueList.contains(active) ? active.dataset.rid : null;
-    fill(queueList, q.length ? q.map((r, i) => queueRow(state, r, i, q.length)) : h("p", { class: "empty" }, t("speak.empty")));
+    keepFocus(queueList, () => fill(queueList,
+      q.length ? q.map((r, i) => queueRow(state, r, i, q.length)) : h("p", { class: "empty" }, t("speak.empty"))));
     if (focused) queueList.querySelector(`button.handle[data-rid="${focused}"]`)?.focus();
 
     const skey = Object.keys(state.sites).join(",");
@@ -193,5 +239,5 @@ export function mount(container, ctx) {
     if (reason) ctx.cmd("speak.reject", { request_id: r.request_id, reason });
   }
 
-  return { render };
+  return { render, destroy() { document.removeEventListener("keydown", onKey); } };
 }

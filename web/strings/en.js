@@ -383,4 +383,6 @@ export default {
   "sound.minor": "Minor faults",
   "sound.message": "Messages",
   "chair.over": "Over time",
+  "speak.end_and_next": "End, give the floor to {speaker}",
+  "speak.keys": "Keys: N next speaker · E end · + one more minute",
 };

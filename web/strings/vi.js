@@ -383,4 +383,6 @@ export default {
   "sound.minor": "Sự cố nhỏ",
   "sound.message": "Tin nhắn",
   "chair.over": "Quá giờ",
+  "speak.end_and_next": "Kết thúc, mời {speaker}",
+  "speak.keys": "Phím tắt: N người tiếp theo · E kết thúc · + thêm 1 phút",
 };
