@@ -32,6 +32,8 @@ function density(n) {
   return "dense-3";
 }
 
+const STATE_GLYPH = { degraded: "▲", offline: "✕", unknown: "?" };
+
 export function siteGrid(ctx, { onSite }) {
   const p = panel(t("sites.title"), "sites");
   const summary = h("span", { class: "summary" });
@@ -56,6 +58,8 @@ export function siteGrid(ctx, { onSite }) {
   function tile(s) {
     const refs = {
       code: h("span", { class: "code" }, s.code),
+      // The state as a shape too, for a reader who cannot tell the colours apart.
+      glyph: h("span", { class: "glyph", "aria-hidden": "true" }),
       name: h("span", { class: "name" }, s.name),
       spark: sparkEl(),
       rtt: h("span", { class: "rtt" }),
@@ -71,7 +75,7 @@ export function siteGrid(ctx, { onSite }) {
     };
     const el = h("button", { type: "button", class: "tile", role: "listitem", "data-site": s.code,
       onclick: () => onSite(s.code) },
-    h("span", { class: "tile-top" }, refs.code, refs.presence, refs.check), refs.name,
+    h("span", { class: "tile-top" }, refs.glyph, refs.code, refs.presence, refs.check), refs.name,
     h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)), refs.faults, refs.unread, refs.tc, refs.flap);
     el.dataset.search = fold(`${s.code} ${s.name} ${s.region || ""} ${s.technician || ""}`);
     return { el, refs, last: {} };
@@ -135,7 +139,7 @@ export function siteGrid(ctx, { onSite }) {
     const link = s.link || {};
     const st = link.state || "unknown";
     const tc = state.testcalls?.[s.code];
-    set(e, "state", st, () => {});
+    set(e, "state", st, (v) => (e.refs.glyph.textContent = STATE_GLYPH[v] || ""));
     const cls = ["tile", `link-${st}`, s.kind === "central" && "central", open && "has-fault",
       link.flapping && "flapping", !s.checked_in && "not-in"].filter(Boolean).join(" ");
     set(e, "cls", cls, (v) => (e.el.className = v));

@@ -24,6 +24,8 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
     row = op.locator("section.threads .thread-row[data-site=HUE]")
     await expect(row).to_contain_text("1 chưa đọc")
     await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_have_text("1 tin nhắn")
+    # Not judged yet: the tile says so by shape as well as by colour.
+    await expect(op.locator(".tile[data-site=HUE] .glyph")).to_have_text("?")
     await row.get_by_role("button").click()
     detail = op.locator("dialog.site-detail")
     message = detail.locator(".thread .msg.from-site")
