@@ -70,12 +70,10 @@ class BadBody(Exception):
         self.response = response
 
 
-async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The request's JSON object, read within ``limit`` bytes and ``BODY_TIMEOUT_S``.
+async def read_body(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> bytes:
+    """The request's body, read within ``limit`` bytes and ``timeout_s`` (:class:`BadBody`).
 
-    Refusals (raised as :class:`BadBody`): 413 over the limit (by Content-Length or
-    as it streams), 408 too slow, 400 not a JSON object (deep nesting included), 422
-    a number that is not finite or text that is not valid Unicode, with its field.
+    413 over the limit (by Content-Length or as it streams), 408 too slow.
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -83,7 +81,7 @@ async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dic
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
@@ -91,8 +89,19 @@ async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dic
                 chunks.append(chunk)
     except TimeoutError:
         raise BadBody(error("bad_frame", "the body came too slowly", 408)) from None
+    return b"".join(chunks)
+
+
+async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request's JSON object, read within ``limit`` bytes and ``BODY_TIMEOUT_S``.
+
+    Refusals (raised as :class:`BadBody`): 413 over the limit (by Content-Length or
+    as it streams), 408 too slow, 400 not a JSON object (deep nesting included), 422
+    a number that is not finite or text that is not valid Unicode, with its field.
+    """
+    raw = await read_body(request, limit)
     try:
-        body = json.loads(b"".join(chunks))
+        body = json.loads(raw)
     except (ValueError, RecursionError):
         raise BadBody(error("bad_frame", "the body must be JSON", 400)) from None
     if not isinstance(body, dict):

@@ -15,7 +15,6 @@ that comes too slowly.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from typing import TYPE_CHECKING
@@ -40,7 +39,7 @@ async def upload(
     api: HttpApi, request: Request, principal: Principal, hub: ConferenceHub
 ) -> Response:
     """Take in one photo for a site's thread."""
-    from controlroom.http_api import _address, error
+    from controlroom.http_api import BadBody, _address, error, read_body
 
     actor = principal.actor
     asked = request.query_params.get("site", "").strip()
@@ -55,21 +54,10 @@ async def upload(
     if not api.command_buckets.allow(actor.account, time.monotonic()):
         api.runtime.refused("http", "rate_limited", actor.account, _address(request))
         return error("rate_limited", "too many uploads; slow down", 429)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
-        return error("too_large", f"a photo is at most {MAX_PHOTO_BYTES} bytes", 413)
-    chunks: list[bytes] = []
-    size = 0
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_PHOTO_BYTES:
-                    return error("too_large", f"a photo is at most {MAX_PHOTO_BYTES} bytes", 413)
-                chunks.append(chunk)
-    except TimeoutError:
-        return error("bad_frame", "the photo came too slowly", 408)
-    data = b"".join(chunks)
+        data = await read_body(request, MAX_PHOTO_BYTES, BODY_TIMEOUT_S)
+    except BadBody as refused:
+        return refused.response
     kind = photo_type(data)
     if kind is None:
         api.runtime.refused("http", "invalid_args", actor.account, _address(request))
