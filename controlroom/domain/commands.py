@@ -36,7 +36,6 @@ from .command_base import (
     Command,
     Health,
     Ident,
-    Kind,
     LinkState,
     Name,
     OptName,
@@ -48,6 +47,17 @@ from .command_base import (
 )
 from .errors import Forbidden, InvalidArgs, UnknownCommand
 from .model import Actor
+from .speak_commands import (
+    AddSpeaker,
+    ApproveSpeak,
+    EndFloor,
+    ExtendFloor,
+    GrantFloor,
+    MoveSpeak,
+    RejectSpeak,
+    RequestSpeak,
+    WithdrawSpeak,
+)
 from .talk_commands import (
     AnswerCue,
     ReadAnnouncement,
@@ -57,6 +67,15 @@ from .talk_commands import (
 )
 
 __all__ = [
+    "RequestSpeak",
+    "WithdrawSpeak",
+    "ApproveSpeak",
+    "RejectSpeak",
+    "MoveSpeak",
+    "GrantFloor",
+    "ExtendFloor",
+    "EndFloor",
+    "AddSpeaker",
     "AnswerCue",
     "Command",
     "Ident",
@@ -171,85 +190,6 @@ class ReopenFault(Command):
     name: ClassVar[str] = "fault.reopen"
     fault_id: Ident
     note: Text
-
-
-# --- speaking --------------------------------------------------------------------------------
-
-
-class RequestSpeak(SiteCommand):
-    """``speak.request``: a site registers a speaker."""
-
-    name: ClassVar[str] = "speak.request"
-    speaker: Name
-    title: Name
-    topic: Text
-    kind: Kind
-    agenda_item: Ident | None = None
-
-
-class WithdrawSpeak(Command):
-    """``speak.withdraw``: a site takes back its own request."""
-
-    name: ClassVar[str] = "speak.withdraw"
-    request_id: Ident
-
-
-class ApproveSpeak(Command):
-    """``speak.approve``: put a request in the queue (1 = next; default: the end)."""
-
-    name: ClassVar[str] = "speak.approve"
-    request_id: Ident
-    position: Annotated[int, Field(ge=1)] | None = None
-
-
-class RejectSpeak(Command):
-    """``speak.reject``: refuse a request, with a reason."""
-
-    name: ClassVar[str] = "speak.reject"
-    request_id: Ident
-    reason: Text
-
-
-class MoveSpeak(Command):
-    """``speak.move``: change an approved request's place in the queue."""
-
-    name: ClassVar[str] = "speak.move"
-    request_id: Ident
-    position: Annotated[int, Field(ge=1)]
-
-
-class GrantFloor(Command):
-    """``speak.grant``: give the floor, with a time limit in seconds."""
-
-    name: ClassVar[str] = "speak.grant"
-    request_id: Ident
-    limit_s: Annotated[int, Field(ge=10, le=7200)] | None = None
-
-
-class ExtendFloor(Command):
-    """``speak.extend``: add seconds to the current speaker's limit."""
-
-    name: ClassVar[str] = "speak.extend"
-    request_id: Ident
-    add_s: Annotated[int, Field(ge=1, le=3600)]
-
-
-class EndFloor(Command):
-    """``speak.end``: the speaker leaves the floor."""
-
-    name: ClassVar[str] = "speak.end"
-    request_id: Ident
-
-
-class AddSpeaker(Command):
-    """``speak.add``: the assistant registers and approves a speaker for a site."""
-
-    name: ClassVar[str] = "speak.add"
-    site: Ident
-    speaker: Name
-    title: Name
-    topic: Text
-    kind: Kind
 
 
 # --- agenda ----------------------------------------------------------------------------------
