@@ -119,9 +119,29 @@ export function threadBox(ctx, code, side) {
     }
   }
 
+  let shown = ""; // the thread's revision last drawn: a links frame every second redraws nothing
+  let count = 0;
+  let scrolled = 0; // where the reader has scrolled the thread to
+  list.addEventListener("scroll", () => { scrolled = list.scrollTop; }, { passive: true });
+
   function render(state) {
     const th = state.threads?.[code];
     const messages = th ? th.messages : [];
+    const key = `${ctx.store.revs.threads}.${ctx.store.revs.sites}`;
+    if (key !== shown) {
+      shown = key;
+      draw(state, messages);
+      // Down to the newest only when one arrived, not while the reader scrolls back.
+      if (messages.length !== count) scrolled = list.scrollHeight;
+      count = messages.length;
+    }
+    // The site detail redraws around the thread, which moves it in the page and
+    // resets its scroll: put the reader back where they were.
+    if (list.scrollTop !== scrolled) list.scrollTop = scrolled;
+    markRead(th, messages);
+  }
+
+  function draw(state, messages) {
     fill(list, messages.length ? messages.map((m) => h("li", {
       class: ["msg", `from-${m.side}`, m.side === side && "mine"], "data-id": m.message_id,
     },
@@ -133,7 +153,9 @@ export function threadBox(ctx, code, side) {
       ? h("button", { type: "button", class: "ghost small", onclick: () => openFault(m) }, t("thread.to_fault"))
       : null))
       : h("li", { class: "empty" }, t("thread.empty")));
-    list.scrollTop = list.scrollHeight;
+  }
+
+  function markRead(th, messages) {
     // What is shown on a visible page is read: the mark moves (once per new message).
     const last = messages.at(-1)?.message_id || "";
     const unread = th?.unread?.[side] || 0;
@@ -155,7 +177,12 @@ export function threadsPanel(ctx, { onSite }) {
   const list = h("ul", { class: "thread-list" });
   p.body.appendChild(list);
 
+  let shown = "";
+
   function render(state) {
+    const key = `${ctx.store.revs.threads}.${ctx.store.revs.sites}`;
+    if (key === shown) return;
+    shown = key;
     const threads = Object.values(state.threads || {}).filter((th) => th.messages.length)
       .sort((a, b) => (b.messages.at(-1)?.at || 0) - (a.messages.at(-1)?.at || 0));
     const unread = threads.reduce((n, th) => n + (th.unread?.centre || 0), 0);

@@ -127,3 +127,27 @@ async def test_each_kind_sounds_unless_turned_off_and_the_choice_survives_a_relo
     await expect(body).to_have_attribute("data-last-alert", "message")
     assert await op.evaluate("localStorage.getItem('controlroom.sound.minor')") == "off"
     assert op.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_thread_keeps_the_readers_place_while_the_page_redraws(browser, quiet_hub):
+    for i in range(30):
+        await command(quiet_hub, "site-hue", "msg.send", {"text": f"Tin số {i}"})
+    op = await console(browser, quiet_hub, "operator")
+    await op.locator(".tile[data-site=HUE]").click()
+    thread = op.locator("dialog.site-detail .thread")
+    await expect(thread.locator(".msg")).to_have_count(30)
+    at_end = "(el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2"
+    assert await thread.evaluate(at_end)  # opened on the newest
+    await thread.evaluate("(el) => { el.scrollTop = 120; el.dispatchEvent(new Event('scroll')); }")
+    # Another site's check-in redraws the dialog; the reader stays where they were
+    # (neither thrown back to the oldest nor to the newest).
+    await command(quiet_hub, "site-dng", "site.checkin", {"technician": "Ông D", "phone": "0900"})
+    await expect(op.locator(".tile[data-site=DNG] .check")).to_have_text("✔")
+    assert await thread.evaluate("(el) => el.scrollTop") == 120
+    # A new message takes the thread down to it.
+    await command(quiet_hub, "site-hue", "msg.send", {"text": "Tin mới nhất"})
+    await expect(thread.locator(".msg").last).to_contain_text("Tin mới nhất")
+    await op.wait_for_function(
+        "() => { const el = document.querySelector('dialog.site-detail .thread');"
+        " return el.scrollTop + el.clientHeight >= el.scrollHeight - 2; }"
+    )
