@@ -10,15 +10,14 @@ import * as assistant from "./assistant.js";
 import * as chair from "./chair.js";
 import * as siteConsole from "./site.js";
 import { TestCallAnswerer } from "./rtc.js";
-import * as readiness from "./readiness.js";
 import { waiting, notice, show, permissionButton } from "./notify.js";
 import { can } from "./perms.js";
 import { refusalText } from "./messages.js";
 
 const SESSION_KEY = "controlroom.session";
 const CONSOLES = {
-  admin: [operator, readiness, assistant],
-  operator: [operator, readiness],
+  admin: [operator, assistant],
+  operator: [operator],
   assistant: [assistant],
   chair: [chair],
   site: [siteConsole],

@@ -23,21 +23,26 @@ export function faultInbox(ctx, { onSite }) {
   const p = panel(t("faults.title"), "faults");
   const showClosed = h("input", { type: "checkbox" });
   const mute = h("button", { type: "button", class: "ghost mute", "aria-pressed": "false" });
-  // Which kinds sound: one checkbox each, remembered like the mute.
-  const kinds = h("details", { class: "sound-kinds" }, h("summary", {}, t("sound.kinds")),
-    CONFIGURABLE.map((kind) => {
-      const box = h("input", { type: "checkbox", checked: kindOn(kind), "data-kind": kind });
-      box.addEventListener("change", () => setKind(kind, box.checked));
-      return h("label", { class: "toggle" }, box, t(`sound.${kind}`));
-    }));
-  p.head.append(h("label", { class: "toggle" }, showClosed, t("faults.show_closed")), mute, kinds);
+  // The sound: one menu (so the head stays one line) with the mute and which kinds
+  // sound, one checkbox each, remembered like the mute.
+  const soundState = h("span", { class: "sound-state" });
+  const kinds = h("details", { class: "sound-kinds" }, h("summary", {}, soundState),
+    h("div", { class: "sound-menu" }, mute, h("span", { class: "label" }, t("sound.kinds")),
+      CONFIGURABLE.map((kind) => {
+        const box = h("input", { type: "checkbox", checked: kindOn(kind), "data-kind": kind });
+        box.addEventListener("change", () => setKind(kind, box.checked));
+        return h("label", { class: "toggle" }, box, t(`sound.${kind}`));
+      })));
+  p.head.append(h("span", { class: "spacer" }),
+    h("label", { class: "toggle" }, showClosed, t("faults.show_closed")), kinds);
   const list = h("div", { class: "fault-list", "aria-live": "polite" });
   p.body.appendChild(list);
   let lastRev = -1;
 
   function renderMute() {
     const on = muted();
-    mute.textContent = on ? t("faults.sound_off") : t("faults.sound_on");
+    soundState.textContent = on ? t("faults.sound_off") : t("faults.sound_on");
+    mute.textContent = on ? t("faults.unmute") : t("faults.mute");
     mute.title = on ? t("faults.unmute") : t("faults.mute");
     mute.setAttribute("aria-pressed", String(on));
     mute.classList.toggle("is-muted", on);
@@ -71,14 +76,33 @@ export function faultInbox(ctx, { onSite }) {
       .sort((a, b) => rank(a) - rank(b) || b.reported_at - a.reported_at);
     const open = all.filter((f) => OPEN_FAULT_STATES.has(f.state)).length;
     p.head.querySelector("h2").textContent = `${t("faults.title")} (${open})`;
+    // Focus stays where the operator works: on the same card (its same action when it
+    // still has it), which is scrolled into view wherever the new order put it.
+    const active = document.activeElement;
+    const within = active && list.contains(active) ? active.closest("[data-fault]") : null;
+    const focusFault = within?.dataset.fault;
+    const focusAction = active?.dataset?.action;
     fill(list, shown.length ? shown.map((f) => card(f, state)) : h("p", { class: "empty" }, t("faults.empty")));
+    if (focusFault) {
+      const again = list.querySelector(`[data-fault="${CSS.escape(focusFault)}"]`);
+      const target = again?.querySelector(`[data-action="${focusAction}"]`) || again?.querySelector("button.act") || again;
+      if (target) {
+        target.focus({ preventScroll: true });
+        again.scrollIntoView({ block: "nearest" });
+      }
+    }
   }
 
   function card(f, state) {
     const id = f.fault_id;
     const isOpen = OPEN_FAULT_STATES.has(f.state);
     const lastNote = f.notes?.length ? f.notes[f.notes.length - 1] : null;
-    const act = (name, label, fn, cls = "") => (ctx.can(name) ? button(label, fn, cls) : null);
+    const act = (name, label, fn, cls = "", key = name) => {
+      if (!ctx.can(name)) return null;
+      const b = button(label, fn, `${cls} act`.trim());
+      b.dataset.action = key;
+      return b;
+    };
     const actions = [
       f.state === "open" || f.state === "reopened"
         ? act("fault.ack", t("faults.ack"), () => ctx.cmd("fault.ack", { fault_id: id }), "primary") : null,
@@ -94,7 +118,7 @@ export function faultInbox(ctx, { onSite }) {
       f.incident ? null : act("fault.note", t("faults.note_site"), async () => {
         const text = await ask(t("faults.note_site"), t("faults.ask_note_site"));
         if (text) ctx.cmd("fault.note", { fault_id: id, text, to_site: true });
-      }),
+      }, "", "fault.note.site"),
       isOpen ? act("fault.resolve", t("faults.resolve"), async () => {
         const text = await ask(t("faults.resolve"), t("faults.ask_resolution"));
         if (text) ctx.cmd("fault.resolve", { fault_id: id, resolution: text });
@@ -103,7 +127,7 @@ export function faultInbox(ctx, { onSite }) {
     const escalated = f.escalated && isOpen;
     return h("article", {
       class: ["fault", `sev-${f.severity}`, `fs-${f.state}`, escalated && "escalated"],
-      "data-fault": id,
+      "data-fault": id, tabindex: "-1",
     },
     h("div", { class: "fault-top" },
       h("span", { class: "sev" }, t(`sev.${f.severity}`)),

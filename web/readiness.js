@@ -1,5 +1,5 @@
-// Test calls in the consoles: the operator's readiness board (a console module:
-// mount(container, ctx)) and the site technician's "test call" panel (testCallPanel).
+// Test calls in the consoles: the operator's readiness board (readinessBoard, a
+// pane of the operator's console) and the site technician's "test call" panel (testCallPanel).
 // The board is GET /api/conferences/{C}/readiness, fetched again (at most every 2 s)
 // when a test call or campaign event arrives; the site panel reads state.testcalls.
 
@@ -31,8 +31,8 @@ function verdictBadge(verdict) {
   return h("span", { class: `verdict v-${key}` }, tx(key));
 }
 
-/** The operator's board: a console module. */
-export function mount(container, ctx) {
+/** The operator's board: {el, render, destroy}; a pane of the operator's console. */
+export function readinessBoard(ctx) {
   const board = panel(tx("board"), "readiness");
   const progress = h("p", { class: "state-line campaign-progress" });
   const table = h("div", { class: "readiness-table" });
@@ -41,7 +41,6 @@ export function mount(container, ctx) {
     button(tx("cancel"), () => ctx.cmd("testcall.cancel", {}), "ghost"),
     button(tx("csv"), () => download(), "ghost"));
   board.body.append(actions, progress, table);
-  container.appendChild(board.el);
 
   let timer = null;
   let last = 0;
@@ -110,6 +109,7 @@ export function mount(container, ctx) {
 
   refresh();
   return {
+    el: board.el,
     render() { if (!last) schedule(); },
     destroy() { ctx.conn.removeEventListener("event", onEvent); clearTimeout(timer); },
   };

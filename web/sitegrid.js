@@ -1,8 +1,11 @@
-// The operator's site grid: one tile per site, coloured by link state, with
-// RTT/loss and a sparkline; trouble first; searchable; dense enough for 400+
-// sites on one 1920×1080 screen. Tiles are kept by site code and updated in
-// place, so a `links` frame touches only the sites it names; the trouble-first
-// order is each tile's CSS `order` (ties keep the hub's order), so no node moves.
+// The operator's site overview: one tile per site, coloured by link state and
+// marked with a shape, with RTT/loss and a sparkline; trouble first; searchable.
+// Three views of the same tiles: a grid (dense enough for 400+ sites on one
+// 1920×1080 screen), groups by region (collapsible, with counts, for thousands),
+// and a list (one row per site, every figure in words). Tiles are kept by site code
+// and updated in place, so a `links` frame touches only the sites it names; the
+// trouble-first order is each tile's CSS `order` (ties keep the hub's order), so
+// no node moves except when the view changes.
 
 import { t } from "./i18n.js";
 import { h, panel, clock } from "./ui.js";
@@ -34,19 +37,31 @@ function density(n) {
 
 const STATE_GLYPH = { degraded: "▲", offline: "✕", unknown: "?" };
 
+const VIEW_KEY = "controlroom.sites.view";
+const VIEWS = ["grid", "groups", "list"];
+// Past this many sites a grid of codes says little: the groups are the default.
+const GROUPS_FROM = 400;
+
 export function siteGrid(ctx, { onSite }) {
   const p = panel(t("sites.title"), "sites");
-  const summary = h("span", { class: "summary" });
+  const summary = h("span", { class: "summary", role: "status" });
   const search = h("input", { type: "search", class: "site-search", placeholder: t("sites.search"),
     "aria-label": t("sites.search") });
   const troubleOnly = h("input", { type: "checkbox" });
-  p.head.append(summary, h("span", { class: "spacer" }), search,
-    h("label", { class: "toggle" }, troubleOnly, t("sites.trouble_only")));
+  const viewButtons = VIEWS.map((v) => h("button", { type: "button", class: "ghost view-btn", "data-view": v,
+    "aria-pressed": "false", onclick: () => setView(v, true) }, t(`sites.view.${v}`)));
+  p.head.append(summary, h("span", { class: "spacer" }),
+    h("div", { class: "view-switch", role: "group", "aria-label": t("sites.view") }, viewButtons),
+    h("div", { class: "site-filters" }, search, h("label", { class: "toggle" }, troubleOnly, t("sites.trouble_only"))));
   const grid = h("div", { class: "site-grid", role: "list" });
+  const groupsBox = h("div", { class: "site-groups", hidden: true });
   const none = h("p", { class: "empty", hidden: true }, t("sites.no_match"));
-  p.body.append(grid, none);
+  p.body.append(grid, groupsBox, none);
 
-  const tiles = new Map(); // code -> {el, refs, last, linkRef}, in the hub's site order
+  const tiles = new Map(); // code -> {el, refs, last, linkRef, group}, in the hub's site order
+  const groups = new Map(); // region -> {el, grid, head, counts}
+  let view = localStorage.getItem(VIEW_KEY);
+  let chosen = VIEWS.includes(view);
   let revs = "";
   let query = "";
   search.addEventListener("input", () => {
@@ -55,11 +70,44 @@ export function siteGrid(ctx, { onSite }) {
   });
   troubleOnly.addEventListener("change", () => render(ctx.store.state, true));
 
+  function setView(v, remember = false) {
+    if (remember) {
+      localStorage.setItem(VIEW_KEY, v);
+      chosen = true;
+    }
+    if (v === view && grid.dataset.view === v) return;
+    view = v;
+    grid.dataset.view = v;
+    for (const b of viewButtons) b.setAttribute("aria-pressed", String(b.dataset.view === v));
+    groupsBox.hidden = v !== "groups";
+    grid.hidden = v === "groups";
+    // The tiles move to their group's grid, or back to the one grid, in the hub's order.
+    for (const e of tiles.values()) (v === "groups" ? groupOf(e).grid : grid).appendChild(e.el);
+    render(ctx.store.state, true);
+  }
+
+  function groupOf(e) {
+    const key = e.group;
+    let g = groups.get(key);
+    if (!g) {
+      const head = h("span", { class: "group-counts" });
+      const gridEl = h("div", { class: "site-grid", role: "list" });
+      const el = h("details", { class: "site-group", open: true, "data-group": key },
+        h("summary", {}, h("span", { class: "group-name" }, key || t("sites.no_region")), head), gridEl);
+      g = { el, grid: gridEl, head, counts: null };
+      groups.set(key, g);
+      groupsBox.appendChild(el);
+    }
+    return g;
+  }
+
   function tile(s) {
     const refs = {
       code: h("span", { class: "code" }, s.code),
-      // The state as a shape too, for a reader who cannot tell the colours apart.
+      // The state as a shape too, for a reader who cannot tell the colours apart;
+      // the list says it in words.
       glyph: h("span", { class: "glyph", "aria-hidden": "true" }),
+      state: h("span", { class: "state-word" }),
       name: h("span", { class: "name" }, s.name),
       spark: sparkEl(),
       rtt: h("span", { class: "rtt" }),
@@ -67,18 +115,21 @@ export function siteGrid(ctx, { onSite }) {
       check: h("span", { class: "check" }),
       faults: h("span", { class: "badge fault-badge", hidden: true }),
       tc: h("span", { class: "badge tc", hidden: true }),
-      flap: h("span", { class: "badge flap", hidden: true }, t("link.flapping")),
+      flap: h("span", { class: "badge flap", hidden: true, title: t("link.flapping") }, "↯"),
       // Messages from the site the centre has not read yet.
       unread: h("span", { class: "badge msg-badge", hidden: true }),
       // The technician's console, apart from the conference link the tile's colour shows.
       presence: h("span", { class: "presence", hidden: true }),
     };
+    // Badges sit in the rows beside the name and the code, never over a figure.
     const el = h("button", { type: "button", class: "tile", role: "listitem", "data-site": s.code,
       onclick: () => onSite(s.code) },
-    h("span", { class: "tile-top" }, refs.glyph, refs.code, refs.presence, refs.check), refs.name,
-    h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)), refs.faults, refs.unread, refs.tc, refs.flap);
+    h("span", { class: "tile-top" }, refs.glyph, refs.code, refs.state, refs.presence, h("span", { class: "spacer" }),
+      refs.faults, refs.check),
+    h("span", { class: "tile-mid" }, refs.name, refs.unread, refs.flap, refs.tc),
+    h("span", { class: "tile-line" }, refs.spark, h("span", { class: "nums" }, refs.rtt, refs.loss)));
     el.dataset.search = fold(`${s.code} ${s.name} ${s.region || ""} ${s.technician || ""}`);
-    return { el, refs, last: {} };
+    return { el, refs, last: {}, group: s.region || "" };
   }
 
   function set(entry, key, value, apply) {
@@ -94,6 +145,11 @@ export function siteGrid(ctx, { onSite }) {
     const key = `${r.sites}.${r.links}.${r.faults}.${r.testcalls}.${r.threads}`;
     if (!force && key === revs) return;
     revs = key;
+    const list = Object.values(state.sites);
+    if (!grid.dataset.view) {
+      setView(chosen ? view : list.length > GROUPS_FROM ? "groups" : "grid");
+      return;
+    }
     // Sites, faults and test calls change rarely; a links frame replaces the link
     // object of the sites it names only, so other tiles are skipped outright.
     const skey = `${r.sites}.${r.faults}.${r.testcalls}.${r.threads}`;
@@ -105,21 +161,32 @@ export function siteGrid(ctx, { onSite }) {
         if (OPEN_FAULT_STATES.has(f.state)) openBySite[f.site] = (openBySite[f.site] || 0) + 1;
       }
     }
-    const list = Object.values(state.sites);
     const count = { online: 0, degraded: 0, offline: 0, unknown: 0 };
+    const byGroup = view === "groups" ? new Map() : null;
     let checked = 0;
     let shown = 0;
+    let flapping = 0;
     for (const s of list) {
       let e = tiles.get(s.code);
       if (!e) {
         tiles.set(s.code, (e = tile(s)));
-        grid.appendChild(e.el);
+        (view === "groups" ? groupOf(e).grid : grid).appendChild(e.el);
       }
       if (all || e.linkRef !== s.link) update(e, s, state, all ? openBySite[s.code] || 0 : e.last.faults);
       e.linkRef = s.link;
       count[e.last.state] = (count[e.last.state] || 0) + 1;
+      if (e.last.flap) flapping += 1;
       if (s.checked_in) checked += 1;
       if (!e.el.hidden) shown += 1;
+      if (byGroup) {
+        let c = byGroup.get(e.group);
+        if (!c) byGroup.set(e.group, (c = { total: 0, offline: 0, degraded: 0, faults: 0, shown: 0 }));
+        c.total += 1;
+        if (e.last.state === "offline") c.offline += 1;
+        if (e.last.state === "degraded") c.degraded += 1;
+        c.faults += e.last.faults || 0;
+        if (!e.el.hidden) c.shown += 1;
+      }
     }
     if (tiles.size > list.length) {
       for (const [code, e] of tiles) {
@@ -129,9 +196,31 @@ export function siteGrid(ctx, { onSite }) {
         }
       }
     }
-    grid.className = `site-grid ${density(list.length)}`;
+    if (byGroup) renderGroups(byGroup);
+    const cls = `site-grid ${density(list.length)}${view === "list" ? " as-list" : ""}`;
+    grid.className = cls;
+    for (const g of groups.values()) g.grid.className = `site-grid ${density(list.length)}`;
     none.hidden = shown > 0;
-    summary.textContent = t("sites.summary", { ...count, checked, total: list.length });
+    summary.textContent = t("sites.summary", { ...count, checked, total: list.length })
+      + (flapping ? ` · ${t("sites.flapping", { n: flapping })}` : "");
+  }
+
+  /** Each group's head: how many sites, and how many of them are in trouble. */
+  function renderGroups(byGroup) {
+    for (const [key, c] of byGroup) {
+      const g = groups.get(key);
+      if (!g) continue;
+      const text = [t("sites.group_total", { n: c.total }),
+        c.offline ? t("sites.group_offline", { n: c.offline }) : "",
+        c.degraded ? t("sites.group_degraded", { n: c.degraded }) : "",
+        c.faults ? t("sites.open_faults", { n: c.faults }) : ""].filter(Boolean).join(" · ");
+      if (g.counts !== text) {
+        g.counts = text;
+        g.head.textContent = text;
+      }
+      g.el.classList.toggle("trouble", c.offline + c.degraded + c.faults > 0);
+      g.el.hidden = c.shown === 0;
+    }
   }
 
   /** Brings one tile up to date; the trouble-first order is the CSS `order`. */
@@ -139,7 +228,10 @@ export function siteGrid(ctx, { onSite }) {
     const link = s.link || {};
     const st = link.state || "unknown";
     const tc = state.testcalls?.[s.code];
-    set(e, "state", st, (v) => (e.refs.glyph.textContent = STATE_GLYPH[v] || ""));
+    set(e, "state", st, (v) => {
+      e.refs.glyph.textContent = STATE_GLYPH[v] || "";
+      e.refs.state.textContent = t(`link.${v}`);
+    });
     const cls = ["tile", `link-${st}`, s.kind === "central" && "central", open && "has-fault",
       link.flapping && "flapping", !s.checked_in && "not-in"].filter(Boolean).join(" ");
     set(e, "cls", cls, (v) => (e.el.className = v));
@@ -150,7 +242,9 @@ export function siteGrid(ctx, { onSite }) {
     set(e, "rtt", rtt, (v) => (e.refs.rtt.textContent = v));
     set(e, "loss", lost || !link.loss_pct ? "" : ` · ${fmtPct(link.loss_pct)} %`, (v) => (e.refs.loss.textContent = v));
     const via = link.source ? ` · ${t(`source.title.${link.source}`)}` : "";
-    set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)}${via} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
+    const flap = link.flapping ? ` · ${t("link.flapping")}` : "";
+    const tech = link.source && link.source !== "console" ? ` · ${t(`presence.${link.presence || "offline"}`)}` : "";
+    set(e, "title", `${s.code} · ${s.name} · ${t(`link.${st}`)}${flap}${via}${tech} · ${linkNumbers(link)}`, (v) => (e.el.title = v));
     set(e, "check", s.checked_in, (v) => (e.refs.check.textContent = v ? "✔" : ""));
     set(e, "faults", open, (v) => {
       e.refs.faults.hidden = !v;
@@ -168,8 +262,10 @@ export function siteGrid(ctx, { onSite }) {
     });
     set(e, "flap", !!link.flapping, (v) => (e.refs.flap.hidden = !v));
     // Shown only where the link follows the conference path: there the console is
-    // presence, and its absence must not read as an outage.
-    const presence = link.source && link.source !== "console" ? link.presence || "offline" : "";
+    // presence, and its absence must not read as an outage. A technician at the
+    // console is the rule, so only an absent one is marked (the title says either).
+    const here = link.source && link.source !== "console" ? link.presence || "offline" : "";
+    const presence = here === "online" ? "" : here;
     set(e, "presence", presence, (v) => {
       e.refs.presence.hidden = !v;
       e.refs.presence.className = `presence presence-${v}`;

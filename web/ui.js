@@ -195,3 +195,61 @@ export function panel(title, cls = "") {
   const body = h("div", { class: "panel-body" });
   return { el: h("section", { class: `panel ${cls}` }, head, body), head, body };
 }
+
+/**
+ * Panes behind tabs: tabs(id, [{key, label, el}]) → {el, select(key), setBadge(key, n)}.
+ * The choice is remembered per console (localStorage ``controlroom.tab.<id>``); arrow
+ * keys move between tabs as the WAI-ARIA tabs pattern has it. A pane's own panel title
+ * is hidden (the tab says it) but kept for screen readers.
+ */
+export function tabs(id, panes) {
+  const storeKey = `controlroom.tab.${id}`;
+  const list = h("div", { class: "tab-list", role: "tablist" });
+  const body = h("div", { class: "tab-panes" });
+  const entries = new Map();
+  for (const p of panes) {
+    const badge = h("span", { class: "tab-badge", hidden: true });
+    const tab = h("button", { type: "button", role: "tab", class: "tab", id: `tab-${id}-${p.key}`,
+      "aria-controls": `pane-${id}-${p.key}`, "data-tab": p.key, onclick: () => select(p.key, true) },
+    p.label, badge);
+    const pane = h("div", { class: "tab-pane", role: "tabpanel", id: `pane-${id}-${p.key}`,
+      "aria-labelledby": `tab-${id}-${p.key}` }, p.el);
+    list.appendChild(tab);
+    body.appendChild(pane);
+    entries.set(p.key, { tab, pane, badge });
+  }
+  list.addEventListener("keydown", (e) => {
+    const keys = [...entries.keys()];
+    const at = keys.indexOf(e.target.dataset?.tab);
+    if (at < 0) return;
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    const to = step ? keys[(at + step + keys.length) % keys.length]
+      : e.key === "Home" ? keys[0] : e.key === "End" ? keys[keys.length - 1] : null;
+    if (!to) return;
+    e.preventDefault();
+    select(to, true);
+    entries.get(to).tab.focus();
+  });
+  function select(key, remember = false) {
+    if (!entries.has(key)) key = panes[0].key;
+    for (const [k, { tab, pane }] of entries) {
+      const on = k === key;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      pane.hidden = !on;
+    }
+    if (remember) localStorage.setItem(storeKey, key);
+  }
+  select(localStorage.getItem(storeKey) || panes[0].key);
+  return {
+    el: h("section", { class: `tabs tabs-${id}` }, list, body),
+    select,
+    /** A count beside a tab's label (unread messages, a running campaign); 0 hides it. */
+    setBadge(key, n, label = String(n)) {
+      const e = entries.get(key);
+      if (!e) return;
+      e.badge.hidden = !n;
+      e.badge.textContent = n ? label : "";
+    },
+  };
+}

@@ -14,6 +14,7 @@ async def test_an_announcement_reaches_the_sites_and_its_read_marks_come_back(br
     op = await console(browser, quiet_hub, "operator")
     hue = await console(browser, quiet_hub, "site-hue")
     dng = await console(browser, quiet_hub, "site-dng")
+    await op.get_by_role("tab", name="Thông báo").click()
     panel = op.locator("section.announcements")
     await panel.locator("textarea").fill("Các điểm cầu chuẩn bị kết nối lại lúc 13:30")
     await panel.get_by_role("button", name="Gửi thông báo").click()
@@ -98,6 +99,7 @@ async def test_an_announcement_to_all_34_sites_reaches_every_console_and_every_r
         batch = codes[start : start + 6]
         tabs += await asyncio.gather(*(_site_tab(context, quiet_hub, c) for c in batch))
     text = "Các điểm cầu chuẩn bị kết nối lại lúc 13:30"
+    await op.get_by_role("tab", name="Thông báo").click()
     panel = op.locator("section.announcements")
     await panel.locator("textarea").fill(text)
     await panel.get_by_role("button", name="Gửi thông báo").click()

@@ -32,8 +32,12 @@ async def test_site_fault_reaches_operator_within_a_second_and_ack_reaches_site(
     await expect(card.locator(".fstate")).to_have_text("Đã tiếp nhận")
 
     # Muted, a second critical fault makes no sound.
-    await op.get_by_role("button", name="Âm báo: bật").click()
-    await expect(op.get_by_role("button", name="Âm báo: tắt")).to_be_visible()
+    await op.locator("details.sound-kinds summary", has_text="Âm báo: bật").click()
+    await op.get_by_role("button", name="Tắt mọi âm báo").click()
+    await expect(op.locator("details.sound-kinds summary")).to_have_text("Âm báo: tắt")
+    await expect(op.get_by_role("button", name="Bật lại âm báo")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     await site.get_by_role("button", name="Mất hình").click()
     await expect(op.locator("article.fault", has_text="Mất hình")).to_be_visible()
     await expect(op.locator("body")).to_have_attribute("data-alerts", "1")

@@ -21,9 +21,13 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
     await talk.get_by_role("button", name="Gửi").click()
     await expect(talk.locator(".msg.mine .msg-text")).to_have_text("Micro bàn chủ tọa bị rè")
 
+    # The threads are a tab of the operator's side pane; the tab counts what is unread.
+    tab = op.locator("[role=tab][data-tab=threads]")
+    await expect(tab.locator(".tab-badge")).to_have_text("1")
+    await tab.click()
     row = op.locator("section.threads .thread-row[data-site=HUE]")
     await expect(row).to_contain_text("1 chưa đọc")
-    await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_have_text("1 tin nhắn")
+    await expect(op.locator(".tile[data-site=HUE] .msg-badge")).to_have_text("✉ 1")
     # Not judged yet: the tile says so by shape as well as by colour.
     await expect(op.locator(".tile[data-site=HUE] .glyph")).to_have_text("?")
     await row.get_by_role("button").click()
