@@ -1,7 +1,12 @@
 // The bridge site's console: check-in, status, faults, speaker registration.
+// Designed for a phone first: what the centre asks now (cue, announcements) and the
+// site's own line on top, then the work as tabs (faults, messages, check-in and test
+// call, speaking), each one screen. A one-tap fault waits a few seconds with an undo
+// before it goes, so a slip of the thumb never raises an alarm at the centre.
 
 import { t, LANGS } from "./i18n.js";
-import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock } from "./ui.js";
+import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, clock, tabs } from "./ui.js";
+import { OPEN_FAULT_STATES } from "./state.js";
 import { testCallPanel } from "./readiness.js";
 import { siteAnnouncements } from "./announcements.js";
 import { threadBox } from "./threads.js";
@@ -19,6 +24,8 @@ const QUICK = [
 const CATEGORIES = ["audio", "video", "network", "equipment", "power", "other"];
 const SEVERITIES = ["critical", "major", "minor"];
 const KINDS = ["speech", "comment", "question"];
+// How long a one-tap fault waits for an undo before it is sent.
+export const UNDO_MS = 5000;
 
 function healthRadios(name) {
   return h("div", { class: "seg", role: "radiogroup" }, ["ok", "fail"].map((v) =>
@@ -69,10 +76,39 @@ export function mount(container, ctx) {
 
   // Faults: one-tap buttons, then a free form
   const report = panel(t("site.quick"), "report");
+  const pending = h("div", { class: "pending-faults", role: "alert" });
   const quick = h("div", { class: "quick" }, QUICK.map(([key, category, severity]) =>
-    button(t(key), () => ctx.cmd("fault.report",
-      { category, severity, description: LANGS.vi[key] },
-      (r) => t("site.reported", { id: r.fault_id })), `quick-btn sev-${severity}`)));
+    button(t(key), () => holdFault(key, { category, severity, description: LANGS.vi[key] }),
+      `quick-btn sev-${severity}`)));
+
+  /** A one-tap fault: sent after UNDO_MS unless undone; "send now" skips the wait. */
+  function holdFault(key, args) {
+    let timer = null;
+    const left = h("span", { class: "pending-left" });
+    const end = Date.now() + UNDO_MS;
+    const send = () => {
+      clearInterval(timer);
+      row.remove();
+      ctx.cmd("fault.report", args, (r) => t("site.reported", { id: r.fault_id }));
+    };
+    const undo = h("button", { type: "button", class: "danger", onclick: () => {
+      clearInterval(timer);
+      row.remove();
+      report.el.querySelector(".quick-btn")?.focus();
+    } }, t("site.undo"));
+    const row = h("div", { class: "pending-fault" },
+      h("span", { class: "pending-text" }, t("site.sending", { what: t(key) }), " ", left),
+      undo, button(t("site.send_now"), send, "primary"));
+    const show = () => {
+      const s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      left.textContent = t("site.sending_in", { s });
+      if (Date.now() >= end) send();
+    };
+    show();
+    timer = setInterval(show, 250);
+    pending.appendChild(row);
+    undo.focus();
+  }
   const faultForm = h("form", { class: "form-grid" },
     field(t("site.category"), select("category", CATEGORIES.map((c) => [c, t(`cat.${c}`)]), "other")),
     field(t("site.severity"), select("severity", SEVERITIES.map((s) => [s, t(`sev.${s}`)]), "major")),
@@ -87,7 +123,7 @@ export function mount(container, ctx) {
     }, (res) => t("site.reported", { id: res.fault_id }));
     if (r) faultForm.reset();
   });
-  report.body.append(quick, h("h3", {}, t("site.other_fault")), faultForm);
+  report.body.append(quick, pending, h("h3", {}, t("site.other_fault")), faultForm);
 
   const myFaults = panel(t("site.my_faults"), "my-faults");
   const faultList = h("div", { class: "fault-list" });
@@ -120,13 +156,21 @@ export function mount(container, ctx) {
   const talk = panel(t("thread.with_centre"), "site-thread");
   const thread = threadBox(ctx, code, "site");
   talk.body.appendChild(thread.el);
+  const work = tabs("site", [
+    { key: "faults", label: t("site.tab.faults"), el: h("div", { class: "col" }, report.el, myFaults.el) },
+    { key: "talk", label: t("site.tab.talk"), el: h("div", { class: "col" }, talk.el) },
+    { key: "checkin", label: t("site.tab.checkin"), el: h("div", { class: "col" }, checkin.el, status.el, testCall.el) },
+    { key: "speak", label: t("site.tab.speak"), el: h("div", { class: "col" }, register.el, myRequests.el) },
+  ], {
+    // A thread shown at last is placed at its newest message and read.
+    onSelect: (key) => { if (key === "talk" && ctx.store.loaded) thread.render(ctx.store.state); },
+  });
+  let tabChosen = !!localStorage.getItem("controlroom.tab.site");
   container.appendChild(h("div", { class: "site-grid-layout" },
     cue.el, // what asks for the technician now comes first, above the site's own line
     announcements.el,
     banner,
-    h("div", { class: "col" }, report.el, myFaults.el, talk.el),
-    h("div", { class: "col" }, checkin.el, status.el, testCall.el),
-    h("div", { class: "col" }, register.el, myRequests.el)));
+    work.el));
 
   let prefilled = false;
   // What the centre asks of the technician sounds (live events, not a snapshot's).
@@ -151,6 +195,15 @@ export function mount(container, ctx) {
       }
       statusForm.elements.note.value = me.status?.note || "";
     }
+    // A site not yet checked in starts where the day starts: check-in and the test call.
+    if (!tabChosen && state.sites[code]) {
+      tabChosen = true;
+      if (!me.checked_in) work.select("checkin");
+    }
+    const open = Object.values(state.faults).filter((f) => f.site === code && OPEN_FAULT_STATES.has(f.state)).length;
+    work.setBadge("faults", open);
+    work.setBadge("talk", state.threads?.[code]?.unread?.site || 0);
+    work.setBadge("checkin", me.checked_in ? 0 : 1, "!");
     renderBanner(state, me);
     announcements.render(state);
     cue.render(state);

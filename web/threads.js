@@ -131,14 +131,20 @@ export function threadBox(ctx, code, side) {
     if (key !== shown) {
       shown = key;
       draw(state, messages);
-      // Down to the newest only when one arrived, not while the reader scrolls back.
-      if (messages.length !== count) scrolled = list.scrollHeight;
+      // Down to the newest only when one arrived, not while the reader scrolls back
+      // (the bottom, however far it is once the thread is shown).
+      if (messages.length !== count) scrolled = Number.MAX_SAFE_INTEGER;
       count = messages.length;
     }
     // The site detail redraws around the thread, which moves it in the page and
-    // resets its scroll: put the reader back where they were.
-    if (list.scrollTop !== scrolled) list.scrollTop = scrolled;
-    markRead(th, messages);
+    // resets its scroll: put the reader back where they were. A thread in a hidden
+    // tab has no scroll yet; it is placed when its tab is shown.
+    const visible = shownOnScreen(el);
+    if (visible && list.scrollTop !== scrolled) {
+      list.scrollTop = scrolled;
+      scrolled = list.scrollTop;
+    }
+    if (visible) markRead(th, messages);
   }
 
   function draw(state, messages) {
@@ -159,7 +165,7 @@ export function threadBox(ctx, code, side) {
     // What is shown on a visible page is read: the mark moves (once per new message).
     const last = messages.at(-1)?.message_id || "";
     const unread = th?.unread?.[side] || 0;
-    if (unread && last && last !== lastMarked && el.isConnected && document.visibilityState === "visible") {
+    if (unread && last && last !== lastMarked && document.visibilityState === "visible") {
       lastMarked = last;
       // Quietly: a read mark is no one's action to be told about (and it waits for
       // the connection like any command).
@@ -169,6 +175,12 @@ export function threadBox(ctx, code, side) {
   }
 
   return { el, render };
+}
+
+/** Whether el is on the screen: connected, and not inside a hidden tab or dialog. */
+function shownOnScreen(el) {
+  if (!el.isConnected) return false;
+  return el.checkVisibility ? el.checkVisibility() : el.offsetParent !== null;
 }
 
 /** The operator's list of the sites' threads, newest first, with what is unread. */

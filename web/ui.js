@@ -197,12 +197,12 @@ export function panel(title, cls = "") {
 }
 
 /**
- * Panes behind tabs: tabs(id, [{key, label, el}]) → {el, select(key), setBadge(key, n)}.
+ * Panes behind tabs: tabs(id, [{key, label, el}], {onSelect?}) → {el, select(key), setBadge(key, n)}.
  * The choice is remembered per console (localStorage ``controlroom.tab.<id>``); arrow
  * keys move between tabs as the WAI-ARIA tabs pattern has it. A pane's own panel title
  * is hidden (the tab says it) but kept for screen readers.
  */
-export function tabs(id, panes) {
+export function tabs(id, panes, { onSelect } = {}) {
   const storeKey = `controlroom.tab.${id}`;
   const list = h("div", { class: "tab-list", role: "tablist" });
   const body = h("div", { class: "tab-panes" });
@@ -239,6 +239,7 @@ export function tabs(id, panes) {
       pane.hidden = !on;
     }
     if (remember) localStorage.setItem(storeKey, key);
+    onSelect?.(key);
   }
   select(localStorage.getItem(storeKey) || panes[0].key);
   return {

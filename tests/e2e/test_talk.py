@@ -13,6 +13,7 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
     op = await console(browser, quiet_hub, "operator")
     hue = await console(browser, quiet_hub, "site-hue")
     dng = await console(browser, quiet_hub, "site-dng")
+    await hue.locator("[role=tab][data-tab=talk]").click()
     talk = hue.locator("section.site-thread")
     await talk.locator("textarea").fill("Micro bàn chủ tọa bị rè")
     await talk.locator("input[type=file]").set_input_files(
@@ -46,13 +47,23 @@ async def test_a_message_with_a_photo_round_trips_and_stays_in_its_site(browser,
     ask = op.locator("dialog.ask")
     await expect(ask.locator("input")).to_have_value("Micro bàn chủ tọa bị rè")
     await ask.get_by_role("button", name="Đồng ý").click()
+    faults_tab = hue.locator("[role=tab][data-tab=faults]")
+    await expect(faults_tab.locator(".tab-badge")).to_have_text("1")
+    await faults_tab.click()
     await expect(hue.locator("article.fault", has_text="Micro bàn chủ tọa bị rè")).to_be_visible()
+    # The centre's reply while HUE looks at its faults: unread on the tab until shown.
     await detail.locator(".thread-form textarea").fill("Đã cử kỹ thuật viên hỗ trợ")
     await detail.locator(".thread-form").get_by_role("button", name="Gửi").click()
+    talk_tab = hue.locator("[role=tab][data-tab=talk]")
+    await expect(talk_tab.locator(".tab-badge")).to_have_text("1")
+    await talk_tab.click()
     reply = talk.locator(".msg.from-centre .msg-text")
     await expect(reply).to_have_text("Đã cử kỹ thuật viên hỗ trợ")
+    await expect(reply).to_be_in_viewport()
+    await expect(talk_tab.locator(".tab-badge")).to_be_hidden()
 
     # DNG writes too; once its own message is shown, HUE's thread was never sent to it.
+    await dng.locator("[role=tab][data-tab=talk]").click()
     other = dng.locator("section.site-thread")
     await other.locator("textarea").fill("Đà Nẵng sẵn sàng")
     await other.get_by_role("button", name="Gửi").click()

@@ -400,4 +400,12 @@ export default {
   "sites.group_offline": "{n} offline",
   "sites.group_degraded": "{n} degraded",
   "sites.flapping": "{n} flapping",
+  "site.tab.faults": "Faults",
+  "site.tab.talk": "Messages",
+  "site.tab.checkin": "Check-in",
+  "site.tab.speak": "Speaking",
+  "site.undo": "Undo",
+  "site.send_now": "Send now",
+  "site.sending": "About to report “{what}”",
+  "site.sending_in": "in {s} s",
 };

@@ -400,4 +400,12 @@ export default {
   "sites.group_offline": "{n} mất",
   "sites.group_degraded": "{n} kém",
   "sites.flapping": "{n} không ổn định",
+  "site.tab.faults": "Sự cố",
+  "site.tab.talk": "Tin nhắn",
+  "site.tab.checkin": "Điểm danh",
+  "site.tab.speak": "Phát biểu",
+  "site.undo": "Hủy",
+  "site.send_now": "Gửi ngay",
+  "site.sending": "Sắp gửi báo sự cố “{what}”",
+  "site.sending_in": "sau {s} giây",
 };
