@@ -7,14 +7,19 @@ import { latestCue, cueMark } from "./cues.js";
 import { t } from "./i18n.js";
 import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, confirmBox } from "./ui.js";
 import { linkNumbers } from "./spark.js";
+import { alert } from "./sound.js";
+import { soundMenu } from "./soundmenu.js";
 
 const LIMITS_MIN = [2, 3, 5, 7, 10, 15];
 const EXTEND_MIN = [1, 3];
 const KINDS = ["speech", "comment", "question"];
+// A request this new is marked as new (and sounded once when it arrives).
+const FRESH_MS = 20000;
 
 export function mount(container, ctx) {
   const floor = panel(t("speak.floor"), "floor");
   const incoming = panel(t("speak.incoming"), "incoming");
+  incoming.head.append(h("span", { class: "spacer" }), soundMenu(["request"]));
   const queue = panel(t("speak.queue"), "queue");
 
   const limit = select("limit", LIMITS_MIN.map((m) => [String(m * 60), t("speak.minutes", { n: m })]), "420");
@@ -49,6 +54,11 @@ export function mount(container, ctx) {
 
   container.appendChild(h("div", { class: "assistant-grid" }, floor.el, incoming.el, queue.el,
     ctx.can("speak.add") ? add.el : null));
+
+  // A new request sounds (a live event, not what a snapshot already held).
+  const unsubscribe = ctx.store.subscribe((state, ev) => {
+    if (ev?.name === "speak.requested") alert("request");
+  });
 
   let sitesKey = "";
   let revs = "";
@@ -211,7 +221,7 @@ export function mount(container, ctx) {
       .sort((a, b) => a.requested_at - b.requested_at);
     incoming.head.querySelector("h2").textContent = `${t("speak.incoming")} (${waiting.length})`;
     keepFocus(incomingList, () => fill(incomingList, waiting.length ? waiting.map((r) =>
-      h("div", { class: "req", "data-rid": r.request_id },
+      h("div", { class: ["req", ctx.now() - r.requested_at < FRESH_MS && "fresh"], "data-rid": r.request_id },
         h("div", { class: "who" }, who(state, r), h("div", { class: "sub" }, `${r.request_id} · `, agoEl(r.requested_at))),
         h("div", { class: "row wrap actions" },
           act("speak.approve", t("speak.approve"), () => ctx.cmd("speak.approve", { request_id: r.request_id }), "primary", r.request_id),
@@ -239,5 +249,5 @@ export function mount(container, ctx) {
     if (reason) ctx.cmd("speak.reject", { request_id: r.request_id, reason });
   }
 
-  return { render, destroy() { document.removeEventListener("keydown", onKey); } };
+  return { render, destroy() { document.removeEventListener("keydown", onKey); unsubscribe(); } };
 }

@@ -5,7 +5,8 @@
 import { t } from "./i18n.js";
 import { h, fill, button, panel, agoEl, clock, ask } from "./ui.js";
 import { OPEN_FAULT_STATES } from "./state.js";
-import { alert, muted, setMuted, CONFIGURABLE, kindOn, setKind } from "./sound.js";
+import { alert } from "./sound.js";
+import { soundMenu } from "./soundmenu.js";
 import { faultDescription, faultResolution, noteText } from "./messages.js";
 
 const SEV_RANK = { critical: 0, major: 1, minor: 2 };
@@ -22,36 +23,14 @@ function rank(f) {
 export function faultInbox(ctx, { onSite }) {
   const p = panel(t("faults.title"), "faults");
   const showClosed = h("input", { type: "checkbox" });
-  const mute = h("button", { type: "button", class: "ghost mute", "aria-pressed": "false" });
-  // The sound: one menu (so the head stays one line) with the mute and which kinds
-  // sound, one checkbox each, remembered like the mute.
-  const soundState = h("span", { class: "sound-state" });
-  const kinds = h("details", { class: "sound-kinds" }, h("summary", {}, soundState),
-    h("div", { class: "sound-menu" }, mute, h("span", { class: "label" }, t("sound.kinds")),
-      CONFIGURABLE.map((kind) => {
-        const box = h("input", { type: "checkbox", checked: kindOn(kind), "data-kind": kind });
-        box.addEventListener("change", () => setKind(kind, box.checked));
-        return h("label", { class: "toggle" }, box, t(`sound.${kind}`));
-      })));
   p.head.append(h("span", { class: "spacer" }),
-    h("label", { class: "toggle" }, showClosed, t("faults.show_closed")), kinds);
+    h("label", { class: "toggle" }, showClosed, t("faults.show_closed")),
+    // An escalation is not offered: it always sounds unless everything is muted.
+    soundMenu(["critical", "major", "minor", "message"]));
   const list = h("div", { class: "fault-list", "aria-live": "polite" });
   p.body.appendChild(list);
   let lastRev = -1;
 
-  function renderMute() {
-    const on = muted();
-    soundState.textContent = on ? t("faults.sound_off") : t("faults.sound_on");
-    mute.textContent = on ? t("faults.unmute") : t("faults.mute");
-    mute.title = on ? t("faults.unmute") : t("faults.mute");
-    mute.setAttribute("aria-pressed", String(on));
-    mute.classList.toggle("is-muted", on);
-  }
-  mute.addEventListener("click", () => {
-    setMuted(!muted());
-    renderMute();
-  });
-  renderMute();
   showClosed.addEventListener("change", () => render(ctx.store.state, true));
 
   // Sound on live events (not for what a snapshot already holds).

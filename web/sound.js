@@ -14,9 +14,8 @@ export const KINDS = {
   major: [660, 550],
   minor: [523],
   message: [659, 880],
+  request: [587, 784, 587],
 };
-/** The kinds a person may turn off one by one (an escalation always sounds unless muted). */
-export const CONFIGURABLE = ["critical", "major", "minor", "message"];
 
 export function kindOn(kind) {
   return localStorage.getItem(KIND_KEY + kind) !== "off";

@@ -408,4 +408,5 @@ export default {
   "site.send_now": "Send now",
   "site.sending": "About to report “{what}”",
   "site.sending_in": "in {s} s",
+  "sound.request": "New speaking request",
 };

@@ -408,4 +408,5 @@ export default {
   "site.send_now": "Gửi ngay",
   "site.sending": "Sắp gửi báo sự cố “{what}”",
   "site.sending_in": "sau {s} giây",
+  "sound.request": "Đăng ký phát biểu mới",
 };
