@@ -64,9 +64,15 @@ async def quiet_hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
         yield running
 
 
-async def console(browser: Any, hub: RunningHub, user: str, lang: str = "vi") -> Any:
+async def console(
+    browser: Any,
+    hub: RunningHub,
+    user: str,
+    lang: str = "vi",
+    viewport: dict[str, int] | None = None,
+) -> Any:
     """A new page logged in as ``user`` (password "demo"), connected and synced."""
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(viewport=viewport or VIEWPORT)
     await context.add_init_script(
         "if (!localStorage.getItem('controlroom.lang'))"
         f" localStorage.setItem('controlroom.lang', '{lang}')"
