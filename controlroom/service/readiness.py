@@ -10,9 +10,12 @@ Rules:
   ``warn``, then ``pass``; within each, a site not checked in, then a link
   ``offline``, ``unknown``, ``degraded``, ``online``; then by code. The central
   site is listed too (it may be tested like any other).
-- ``?format=csv`` gives the same rows as CSV (UTF-8 with BOM, so a spreadsheet
-  shows Vietnamese correctly); reasons are joined with " | " in ``?lang=vi``
-  (default) or ``en``.
+- ``?format=csv`` gives the same rows as CSV for a spreadsheet, in the reader's
+  language (``?lang=vi``, the default, or ``en``): headers and words (verdict, link
+  state, yes/no) from the report's glossary, times as dd/mm/yyyy hh:mm:ss in the
+  conference's zone, reasons joined with " | ". In Vietnamese it is the CSV a
+  Vietnamese Excel opens as a table: semicolons between cells, a decimal comma.
+  UTF-8 with a BOM, so a spreadsheet shows Vietnamese correctly.
 - Read-only: built from the durable state, never from a decision in flight.
 """
 
@@ -27,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 
 from controlroom.csv_safety import safe_row
 from controlroom.domain import ConferenceState
+from controlroom.report import i18n
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 
@@ -44,6 +48,8 @@ KEY_METRICS = (
     "video_width",
     "video_height",
 )
+# The CSV's columns (the labels of the report's glossary) and the words for the
+# metrics, which only this table has.
 CSV_COLUMNS = (
     "code",
     "name",
@@ -59,6 +65,24 @@ CSV_COLUMNS = (
     "technician",
     "phone",
 )
+CSV_LABELS: dict[str, tuple[str, str]] = {
+    "region": ("Khu vực", "Region"),
+    "checked_in": ("Đã điểm danh", "Checked in"),
+    "setup_ms": ("Thời gian thiết lập (ms)", "Setup (ms)"),
+    "rtt_ms": ("RTT (ms)", "RTT (ms)"),
+    "rtt_p95_ms": ("RTT p95 (ms)", "p95 RTT (ms)"),
+    "jitter_ms": ("Jitter (ms)", "Jitter (ms)"),
+    "loss_pct": ("Mất gói (%)", "Loss (%)"),
+    "audio_level_dbfs": ("Mức âm thanh (dBFS)", "Audio level (dBFS)"),
+    "video_fps": ("Khung hình/giây", "Frames per second"),
+    "video_width": ("Chiều rộng hình (px)", "Video width (px)"),
+    "video_height": ("Chiều cao hình (px)", "Video height (px)"),
+    "link_state": ("Đường truyền hiện tại", "Link now"),
+    "link_rtt_ms": ("RTT hiện tại (ms)", "RTT now (ms)"),
+    "link_loss_pct": ("Mất gói hiện tại (%)", "Loss now (%)"),
+    "technician": ("Kỹ thuật viên", "Technician"),
+    "phone": ("Điện thoại", "Phone"),
+}
 
 
 def readiness_rows(
@@ -109,27 +133,48 @@ def _reason_text(reason: Any, lang: str) -> str:
     return str(reason)
 
 
-def readiness_csv(rows: list[dict[str, Any]], lang: str = "vi") -> str:
-    """The rows as CSV text (with a BOM); no cell can run as a spreadsheet formula."""
+def _label(key: str, lang: str) -> str:
+    pair = CSV_LABELS.get(key)
+    if pair is None:
+        return i18n.t(key, lang)
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _num(value: Any, lang: str) -> str:
+    """A figure as the reader's spreadsheet reads it (a decimal comma in Vietnamese)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return i18n.number(value, lang, digits=2 if isinstance(value, float) else 0)
+
+
+def readiness_csv(
+    rows: list[dict[str, Any]], lang: str = "vi", tz: str = "Asia/Ho_Chi_Minh"
+) -> str:
+    """The rows as CSV text (with a BOM) in ``lang``; no cell can run as a formula."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(out, delimiter=";" if lang == "vi" else ",", lineterminator="\r\n")
+    writer.writerow([_label(c, lang) for c in CSV_COLUMNS])
     for r in rows:
+        link_state = r["link"]["state"]
         writer.writerow(
             safe_row(
                 [
                     r["code"],
                     r["name"],
                     r["region"],
-                    "yes" if r["checked_in"] else "no",
-                    r["verdict"] or "",
-                    r["tested_at"] or "",
+                    i18n.t("yes" if r["checked_in"] else "no", lang),
+                    i18n.t(r["verdict"] or "not_tested", lang),
+                    i18n.clock(r["tested_at"], tz, with_date=True),
                     " | ".join(_reason_text(x, lang) for x in r["reasons"]),
-                    *(r["metrics"].get(k, "") for k in KEY_METRICS),
-                    r["link"]["state"] or "",
-                    r["link"]["rtt_ms"] or "",
-                    r["link"]["loss_pct"] or "",
+                    *(_num(r["metrics"].get(k), lang) for k in KEY_METRICS),
+                    i18n.t(str(link_state), lang) if link_state else "",
+                    _num(r["link"]["rtt_ms"], lang),
+                    _num(r["link"]["loss_pct"], lang),
                     r["technician"],
                     r["phone"],
                 ]
@@ -148,7 +193,9 @@ def readiness_response(
         lang = "en" if query.get("lang") == "en" else "vi"
         headers = {"Content-Disposition": f'attachment; filename="{hub.id}-readiness.csv"'}
         return Response(
-            readiness_csv(rows, lang), media_type="text/csv; charset=utf-8", headers=headers
+            readiness_csv(rows, lang, hub.durable.conference.timezone),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
         )
     counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in ("pass", "warn", "fail")}
     counts["untested"] = sum(1 for r in rows if r["verdict"] is None)

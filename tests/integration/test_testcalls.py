@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv as stdlib_csv
+import io
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -276,6 +279,7 @@ async def test_readiness_board_sorts_worst_first_and_exports_csv(tc_hub):
     ) as http:
         board = (await http.get("/api/conferences/demo/readiness")).json()
         csv = await http.get("/api/conferences/demo/readiness?format=csv&lang=en")
+        csv_vi = await http.get("/api/conferences/demo/readiness?format=csv")
         site_token = await tc_hub.login("site-tqg")
         refused = await http.get(
             "/api/conferences/demo/readiness", headers={"Authorization": f"Bearer {site_token}"}
@@ -286,8 +290,17 @@ async def test_readiness_board_sorts_worst_first_and_exports_csv(tc_hub):
     assert board["counts"]["fail"] == 1 and board["counts"]["untested"] == 34
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("code,name") and lines[1].startswith("TQG,")
+    assert lines[0].startswith("Code,Site name,Region,Checked in,Verdict,Tested at")
+    assert lines[1].startswith("TQG,Tuyên Quang,") and ",No,Fail," in lines[1]
     assert "no session that can take a test call" in lines[1]
+    # In Vietnamese: the words, semicolons and a decimal comma, as Vietnamese Excel reads them.
+    vi = list(stdlib_csv.reader(io.StringIO(csv_vi.text.lstrip("\ufeff")), delimiter=";"))
+    head, tqg = vi[0], dict(zip(vi[0], vi[1], strict=True))
+    assert head[:5] == ["Mã", "Tên điểm cầu", "Khu vực", "Đã điểm danh", "Kết quả"]
+    assert (tqg["Mã"], tqg["Đã điểm danh"], tqg["Kết quả"]) == ("TQG", "Không", "Không đạt")
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", tqg["Kiểm tra lúc"])
+    untested = dict(zip(vi[0], vi[-1], strict=True))
+    assert untested["Kết quả"] == "Chưa gọi thử" and untested["Kiểm tra lúc"] == ""
     assert refused.status_code == 403
 
 
