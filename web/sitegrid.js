@@ -207,6 +207,13 @@ export function siteGrid(ctx, { onSite }) {
 
   /** Each group's head: how many sites, and how many of them are in trouble. */
   function renderGroups(byGroup) {
+    for (const [key, g] of groups) {
+      // A region left with no site (the sites were replaced) goes.
+      if (!byGroup.has(key)) {
+        g.el.remove();
+        groups.delete(key);
+      }
+    }
     for (const [key, c] of byGroup) {
       const g = groups.get(key);
       if (!g) continue;
