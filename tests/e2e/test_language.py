@@ -109,7 +109,7 @@ async def test_language_switch_changes_every_visible_string(browser, quiet_hub):
         ("operator", "Các điểm cầu", "Bridge sites"),
         ("assistant", "Đang phát biểu", "On the floor"),
         ("chair", "Điểm cầu gặp sự cố", "Sites in trouble"),
-        ("site-hni", "Báo sự cố nhanh", "Quick fault report"),
+        ("site-hni", "Phát biểu", "Speaking"),  # a tab of the site console
     ]:
         page = await console(browser, quiet_hub, user)
         await expect(page.get_by_text(marker_vi, exact=True).first).to_be_visible()
