@@ -4,13 +4,17 @@
 // role cannot do rather than offer a button that can only fail.
 
 const SITE = ["site.checkin", "site.status", "fault.report", "fault.confirm", "fault.reopen",
-  "speak.request", "speak.withdraw", "announce.read", "msg.send", "msg.read", "cue.answer"];
+  "speak.request", "speak.withdraw", "announce.read", "msg.send", "msg.read", "cue.answer",
+  "conclusion.report"];
 const OPERATOR = ["fault.report", "fault.ack", "fault.assign", "fault.note", "fault.resolve",
   "agenda.start", "agenda.advance", "agenda.finish", "testcall.start", "testcall.campaign",
   "testcall.cancel", "conference.phase", "fault.ack_many", "fault.resolve_many", "announce.send",
-  "msg.send", "msg.read"];
+  "msg.send", "msg.read",
+  // the conclusions' follow-up, as the assistant (the secretary)
+  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"];
 const ASSISTANT = ["speak.approve", "speak.reject", "speak.move", "speak.grant", "speak.extend",
-  "speak.end", "speak.add", "announce.send"];
+  "speak.end", "speak.add", "announce.send",
+  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"];
 
 const ALLOWED = {
   site: new Set(SITE),

@@ -59,6 +59,7 @@ FAMILIES: dict[str, Rule] = {
     "testcall": Rule(own_site=True),
     "msg": Rule(own_site=True),
     "announce": Rule(assistant=True, own_site=True),
+    "conclusion": Rule(assistant=True, own_site=True),
     "campaign": CENTRAL_ONLY,
     "hub": CENTRAL_ONLY,
 }
@@ -68,6 +69,7 @@ NAMES: dict[str, Rule] = {
     "speak.extended": Rule(assistant=True, every_site=True),
     "speak.ended": Rule(assistant=True, every_site=True),
     "announce.sent": Rule(assistant=True, listed_sites=True),
+    "conclusion.added": Rule(assistant=True, listed_sites=True),
 }
 
 

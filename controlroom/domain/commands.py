@@ -47,6 +47,7 @@ from .command_base import (
 )
 from .errors import Forbidden, InvalidArgs, UnknownCommand
 from .model import Actor
+from .paper_commands import AcceptPart, AddConclusion, ReportProgress, ReturnPart
 from .speak_commands import (
     AddSpeaker,
     ApproveSpeak,
@@ -292,6 +293,10 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(SendMessage, "site", "operator"),
         _spec(ReadMessages, "site", "operator"),
         _spec(AnswerCue, "site"),
+        _spec(AddConclusion, "operator", "assistant"),
+        _spec(ReportProgress, "site", "operator", "assistant"),
+        _spec(AcceptPart, "operator", "assistant"),
+        _spec(ReturnPart, "operator", "assistant"),
     ]
 )
 

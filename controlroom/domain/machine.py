@@ -17,6 +17,7 @@ from . import (
     conference,
     cues,
     faults,
+    followup,
     links,
     sites,
     speaking,
@@ -47,6 +48,7 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **announcements.DECIDERS,
     **threads.DECIDERS,
     **cues.DECIDERS,
+    **followup.DECIDERS,
 }
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
@@ -59,8 +61,9 @@ _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **announcements.APPLIERS,
     **threads.APPLIERS,
     **cues.APPLIERS,
+    **followup.APPLIERS,
 }
-_TIMERS = (faults, speaking, agenda, cues)
+_TIMERS = (faults, speaking, agenda, cues, followup)
 
 
 def _authorize(command: Command, actor: Actor) -> None:

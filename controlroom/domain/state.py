@@ -19,6 +19,7 @@ from .announcements import Announcement
 from .conference import ConferenceRecord
 from .cues import Cue
 from .faults import Fault
+from .followup import Conclusion
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
 from .sites import SiteState
 from .speaking import SpeakingState, SpeakRequest
@@ -43,6 +44,7 @@ class ConferenceState:
     announcements: dict[str, Announcement] = field(default_factory=dict)
     threads: dict[str, Thread] = field(default_factory=dict)
     cues: dict[str, Cue] = field(default_factory=dict)
+    conclusions: dict[str, Conclusion] = field(default_factory=dict)
 
 
 def initial_state(
@@ -139,6 +141,7 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
         "announcements": {aid: _plain(a) for aid, a in state.announcements.items()},
         "threads": {code: _plain(t) for code, t in state.threads.items()},
         "cues": {cid: _plain(c) for cid, c in state.cues.items()},
+        "conclusions": {cid: _plain(c) for cid, c in state.conclusions.items()},
     }
 
 
@@ -171,4 +174,5 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         announcements={aid: Announcement(**a) for aid, a in (d.get("announcements") or {}).items()},
         threads={code: Thread(**t) for code, t in (d.get("threads") or {}).items()},
         cues={cid: Cue(**c) for cid, c in (d.get("cues") or {}).items()},
+        conclusions={cid: Conclusion(**c) for cid, c in (d.get("conclusions") or {}).items()},
     )

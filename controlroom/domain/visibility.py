@@ -16,6 +16,8 @@ applies it to a viewer, and builds each viewer's snapshot:
   assistant; cues (``cue.*``) by their site, the central team and the assistant; an
   operator's note for the centre only (``fault.noted`` with ``to_site`` false) never
   by the site.
+- Conclusions (``conclusion.*``) are seen by the central team, the assistant and
+  their responsible sites; a site's snapshot holds its own part of each only.
 - Any other role sees only ``conference.*`` and ``agenda.*``.
 
 The snapshot's ``speaking.on_floor`` is the earliest-granted request on the floor (or
@@ -79,6 +81,7 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
         result["speaking"] = _speaking_view(state, None, True)
         result["announcements"] = {k: a.to_view() for k, a in state.announcements.items()}
         result["cues"] = {k: c.to_view() for k, c in state.cues.items()}
+        result["conclusions"] = {k: c.to_view() for k, c in state.conclusions.items()}
         if role == "assistant":
             result["faults"], result["testcalls"], result["threads"] = {}, {}, {}
         else:
@@ -99,6 +102,11 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
     }
     result["threads"] = {c: t.to_view() for c, t in state.threads.items() if c == own}
     result["cues"] = {k: c.to_view() for k, c in state.cues.items() if c.site == own}
+    result["conclusions"] = {
+        k: c.to_view(own)
+        for k, c in state.conclusions.items()
+        if own is not None and own in c.parts
+    }
     return result
 
 

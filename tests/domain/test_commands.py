@@ -24,7 +24,10 @@ from controlroom.domain.model import ROLES
 
 from .conftest import ADMIN, ASSISTANT, CHAIR, OPERATOR, SITE_HN, make_state
 
+# The conclusions' follow-up: the central team and the assistant (the secretary).
+PAPERWORK = {"conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"}
 SITE_CMDS = {
+    "conclusion.report",
     "site.checkin",
     "site.status",
     "fault.report",
@@ -55,6 +58,7 @@ OPERATOR_CMDS = {
     "announce.send",
     "msg.send",
     "msg.read",
+    *PAPERWORK,
 }
 ASSISTANT_CMDS = {
     "speak.approve",
@@ -65,6 +69,7 @@ ASSISTANT_CMDS = {
     "speak.end",
     "speak.add",
     "announce.send",
+    *PAPERWORK,
 }
 ALLOWED = {
     "site": SITE_CMDS,
