@@ -24,6 +24,10 @@ function site(store, ev) {
   return store.state.sites[ev.data.site] || null;
 }
 
+function conclusionPart(store, ev) {
+  return store.state.conclusions?.[ev.data.conclusion_id]?.parts?.[ev.data.site] || null;
+}
+
 function setFloor(sp) {
   sp.on_floor = sp.floor.length ? sp.floor[0] : null;
 }
@@ -217,6 +221,43 @@ export const APPLIERS = {
   "cue.answered"(store, ev) {
     const c = store.state.cues[ev.data.cue_id];
     if (c) Object.assign(c, { ready: !!ev.data.ready, answered_at: ev.at });
+  },
+  // As controlroom/domain/followup.py: a conclusion, and each responsible site's part.
+  "conclusion.added"(store, ev) {
+    const d = ev.data;
+    const conclusions = store.state.conclusions ||= {};
+    const mine = store.viewer.role === "site" ? store.viewer.site : null;
+    const parts = {};
+    for (const code of d.sites || []) {
+      if (mine && code !== mine) continue; // a site holds its own part only
+      parts[code] = { state: "open", percent: 0, overdue: false, reports: [], accepted_at: null, note: "" };
+    }
+    conclusions[d.conclusion_id] = {
+      conclusion_id: d.conclusion_id, text: d.text || "", sites: [...(d.sites || [])],
+      deadline: d.deadline, item: d.item ?? null, added_at: ev.at, account: ev.actor?.account || "", parts,
+    };
+  },
+  "conclusion.reported"(store, ev) {
+    const p = conclusionPart(store, ev);
+    if (!p) return;
+    const d = ev.data;
+    p.reports = [...p.reports, { at: ev.at, account: ev.actor?.account || "", text: d.text || "",
+      percent: d.percent ?? 0, done: !!d.done, photo: d.photo ?? null }].slice(-100);
+    p.percent = d.percent ?? 0;
+    p.state = d.done ? "done" : "in_progress";
+    p.note = "";
+  },
+  "conclusion.accepted"(store, ev) {
+    const p = conclusionPart(store, ev);
+    if (p) Object.assign(p, { state: "accepted", accepted_at: ev.at });
+  },
+  "conclusion.returned"(store, ev) {
+    const p = conclusionPart(store, ev);
+    if (p) Object.assign(p, { state: "in_progress", note: ev.data.note || "", overdue: false });
+  },
+  "conclusion.overdue"(store, ev) {
+    const p = conclusionPart(store, ev);
+    if (p) p.overdue = true;
   },
   "link.presence"(store, ev) {
     const s = site(store, ev);

@@ -5,10 +5,11 @@
 
 import { latestCue, cueMark } from "./cues.js";
 import { t } from "./i18n.js";
-import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, confirmBox } from "./ui.js";
+import { h, fill, button, panel, agoEl, countdownEl, select, field, ask, confirmBox, tabs } from "./ui.js";
 import { linkNumbers } from "./spark.js";
 import { alert } from "./sound.js";
 import { soundMenu } from "./soundmenu.js";
+import { conclusionsPanel } from "./followup.js";
 
 const LIMITS_MIN = [2, 3, 5, 7, 10, 15];
 const EXTEND_MIN = [1, 3];
@@ -52,8 +53,14 @@ export function mount(container, ctx) {
   });
   add.body.appendChild(addForm);
 
-  container.appendChild(h("div", { class: "assistant-grid" }, floor.el, incoming.el, queue.el,
-    ctx.can("speak.add") ? add.el : null));
+  // The secretary's paper: "add a speaker" and the conclusions share the pane under the floor.
+  const conclusions = conclusionsPanel(ctx);
+  const paper = tabs("assistant", [
+    ...(ctx.can("speak.add") ? [{ key: "add", label: t("speak.add"), el: add.el }] : []),
+    { key: "conclusions", label: t("tab.conclusions"), el: conclusions.el },
+  ]);
+  paper.el.classList.add("add");
+  container.appendChild(h("div", { class: "assistant-grid" }, floor.el, incoming.el, queue.el, paper.el));
 
   // A new request sounds (a live event, not what a snapshot already held).
   const unsubscribe = ctx.store.subscribe((state, ev) => {
@@ -197,6 +204,7 @@ export function mount(container, ctx) {
   }
 
   function render(state) {
+    conclusions.render(state);
     const key = `${ctx.store.revs.speaking}.${ctx.store.revs.sites}.${ctx.store.revs.links}.${ctx.store.revs.cues}`;
     if (key === revs) return;
     revs = key;

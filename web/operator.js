@@ -15,6 +15,7 @@ import { siteDetail } from "./sitedetail.js";
 import { announcePanel } from "./announcements.js";
 import { threadsPanel } from "./threads.js";
 import { readinessBoard } from "./readiness.js";
+import { conclusionsPanel, owed } from "./followup.js";
 
 const PHASES_NEXT = {
   planned: ["rehearsal", "live"],
@@ -36,6 +37,7 @@ export function mount(container, ctx) {
   phase.body.appendChild(phaseBody);
 
   const board = readinessBoard(ctx);
+  const conclusions = conclusionsPanel(ctx);
 
   const left = tabs("op-main", [
     { key: "sites", label: t("tab.sites"), el: sites.el },
@@ -46,6 +48,7 @@ export function mount(container, ctx) {
     { key: "agenda", label: t("tab.agenda"), el: agenda.el },
     { key: "threads", label: t("tab.threads"), el: threads.el },
     { key: "announce", label: t("tab.announce"), el: announce.el },
+    { key: "conclusions", label: t("tab.conclusions"), el: conclusions.el },
     { key: "phase", label: t("tab.phase"), el: phase.el },
   ]);
   side.el.classList.add("op-side");
@@ -58,6 +61,9 @@ export function mount(container, ctx) {
     board.render(state);
     const unread = Object.values(state.threads || {}).reduce((n, th) => n + (th.unread?.centre || 0), 0);
     side.setBadge("threads", unread);
+    conclusions.render(state);
+    const { overdue } = owed(state);
+    side.setBadge("conclusions", overdue, `${overdue} !`);
     faults.render(state);
     agenda.render(state);
     announce.render(state);

@@ -13,6 +13,7 @@ import { threadBox } from "./threads.js";
 import { siteCue } from "./cues.js";
 import { alert } from "./sound.js";
 import { faultDescription, faultResolution } from "./messages.js";
+import { siteConclusions } from "./followup.js";
 
 const QUICK = [
   ["quick.no_audio", "audio", "critical"],
@@ -151,6 +152,7 @@ export function mount(container, ctx) {
   myRequests.body.appendChild(reqList);
 
   const testCall = testCallPanel(code);
+  const conclusions = siteConclusions(ctx, code);
   const announcements = siteAnnouncements(ctx, code);
   const cue = siteCue(ctx, code);
   const talk = panel(t("thread.with_centre"), "site-thread");
@@ -161,6 +163,7 @@ export function mount(container, ctx) {
     { key: "talk", label: t("site.tab.talk"), el: h("div", { class: "col" }, talk.el) },
     { key: "checkin", label: t("site.tab.checkin"), el: h("div", { class: "col" }, checkin.el, status.el, testCall.el) },
     { key: "speak", label: t("site.tab.speak"), el: h("div", { class: "col" }, register.el, myRequests.el) },
+    { key: "conclusions", label: t("site.tab.conclusions"), el: h("div", { class: "col" }, conclusions.el) },
   ], {
     // A thread shown at last is placed at its newest message and read.
     onSelect: (key) => { if (key === "talk" && ctx.store.loaded) thread.render(ctx.store.state); },
@@ -204,6 +207,11 @@ export function mount(container, ctx) {
     work.setBadge("faults", open);
     work.setBadge("talk", state.threads?.[code]?.unread?.site || 0);
     work.setBadge("checkin", me.checked_in ? 0 : 1, "!");
+    // What the site still owes: its conclusions' parts not yet reported done.
+    const owing = Object.values(state.conclusions || {}).filter((c) => c.parts[code]
+      && (c.parts[code].state === "open" || c.parts[code].state === "in_progress")).length;
+    work.setBadge("conclusions", owing);
+    conclusions.render(state);
     renderBanner(state, me);
     announcements.render(state);
     cue.render(state);

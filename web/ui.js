@@ -60,6 +60,25 @@ export function clock(ms) {
   return new Date(ms).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: tz });
 }
 
+/** The date (dd/mm/yyyy) of ms in the conference's zone. */
+export function dateOf(ms) {
+  if (ms == null) return "";
+  return new Date(ms).toLocaleDateString("vi-VN", { day: "2-digit", month: "2-digit", year: "numeric", timeZone: tz });
+}
+
+/** The last second of a day ("2026-12-15") in the zone ``zone``, as Unix ms. */
+export function endOfDay(day, zone = tz) {
+  const [y, m, d] = day.split("-").map(Number);
+  const guess = Date.UTC(y, m - 1, d, 23, 59, 59);
+  // What the zone's clock reads at that instant, seen as UTC: the difference is its offset.
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(guess)).map((p) => [p.type, Number(p.value)]));
+  const seen = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return guess - (seen - guess);
+}
+
 export function ago(ms, now) {
   const s = Math.max(0, Math.floor((now - ms) / 1000));
   if (s < 60) return t("ago.s", { n: s });

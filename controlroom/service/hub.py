@@ -62,7 +62,7 @@ from signaling.ratelimit import KeyedBuckets
 
 log = logging.getLogger("controlroom.hub")
 
-RESULT_KEYS = ("fault_id", "request_id", "item_id", "call")
+RESULT_KEYS = ("fault_id", "request_id", "item_id", "call", "conclusion_id")
 ANSWER_CACHE = 50_000
 TIMER_COALESCE_S = 0.05
 
