@@ -120,6 +120,17 @@ def _figure(value: str, label: str) -> str:
     return f'<div class="figure"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
 
 
+def _followup_figures(followup: dict[str, Any] | None, lang: str) -> list[str]:
+    """The follow-up in the summary, when the conference has conclusions."""
+    if not followup or not followup["conclusions"]:
+        return []
+    return [
+        _figure(str(followup["conclusions"]), t("conclusions_count", lang)),
+        _figure(f"{followup['accepted']}/{followup['parts']}", t("parts_accepted", lang)),
+        _figure(str(followup["overdue"]), t("parts_overdue", lang)),
+    ]
+
+
 def _section(name: str, lang: str, body: str) -> str:
     return f'<section id="{name}"><h2>{escape(t(name, lang))}</h2>{body}</section>'
 
@@ -178,6 +189,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
             f"{t('pass', lang)}/{t('warn', lang)}/{t('fail', lang)}",
         ),
         _figure(str(tc["not_tested"]), t("not_tested", lang)),
+        *_followup_figures(report.get("followup"), lang),
         _figure(t("verified" if audit["ok"] else "broken", lang), t("chain", lang)),
         _figure(str(audit["count"]), t("event_count", lang)),
     ]
@@ -213,6 +225,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         table("speeches") + table("speaking_sites") + "</section>",
         _section("runscript", lang, table("runscript")),
         _section("testcalls", lang, table("testcalls")),
+        _section("followup", lang, table("followup")),
         _section("audit", lang, _banner(report, lang, "tampered-audit") + table("audit")),
         f"<footer>controlroom · {escape(conf['id'])} · {escape(t('events', lang))}"
         f" {audit['first_seq']}"

@@ -171,6 +171,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_rows": ("Không có dữ liệu.", "Nothing recorded."),
     "minutes": ("phút", "min"),
     "item": ("Mục", "Item"),
+    "followup": ("Kết luận và theo dõi thực hiện", "Conclusions and their follow-up"),
+    "conclusion": ("Kết luận", "Conclusion"),
+    "deadline": ("Hạn hoàn thành", "Deadline"),
+    "percent": ("Hoàn thành (%)", "Done (%)"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "last_report": ("Báo cáo gần nhất", "Latest report"),
+    "accepted_at": ("Tiếp nhận kết quả lúc", "Accepted at"),
+    "part_open": ("Chưa báo cáo", "Not reported"),
+    "part_in_progress": ("Đang thực hiện", "In progress"),
+    "part_done": ("Đã xong, chờ tiếp nhận", "Done, waiting for acceptance"),
+    "part_accepted": ("Đã tiếp nhận kết quả", "Accepted"),
+    "conclusions_count": ("Kết luận", "Conclusions"),
+    "parts_overdue": ("Phần việc quá hạn", "Parts overdue"),
+    "parts_accepted": ("Phần việc đã tiếp nhận", "Parts accepted"),
 }
 
 

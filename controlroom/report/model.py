@@ -9,7 +9,8 @@ Rules:
 - The *window* of the conference runs from the first ``conference.phase`` to
   ``live`` (else the first event) to the first ``conference.phase`` to ``ended``
   (else the last event). Attendance is measured inside the window; faults,
-  speeches, the run-script and test calls count whenever they happened.
+  speeches, the run-script, test calls and the conclusions' follow-up count whenever
+  they happened.
 - The output is a JSON-able ``dict`` (the JSON format is exactly this); the HTML and
   CSV renderers only format it.
 - A log whose chain does not verify is still reported (it is what the log holds), with
@@ -26,6 +27,7 @@ from controlroom.config import ConferenceConfig
 from controlroom.domain.model import Event
 from controlroom.report.attendance import Attendance
 from controlroom.report.faults import Faults
+from controlroom.report.followup import FollowUp
 from controlroom.report.runscript import RunScript
 from controlroom.report.speaking import Speaking
 from controlroom.report.stats import seconds
@@ -50,6 +52,7 @@ def build_report(
     speaking = Speaking()
     runscript = RunScript(config.agenda)
     testcalls = TestCalls(config.sites)
+    followup = FollowUp({site.code: site.name for site in config.sites})
     by_prefix = {
         "link": attendance.feed,
         "site": attendance.feed,
@@ -57,6 +60,7 @@ def build_report(
         "speak": speaking.feed,
         "agenda": runscript.feed,
         "testcall": testcalls.feed,
+        "conclusion": followup.feed,
     }
     names: Counter[str] = Counter()
     first_at = last_at = None
@@ -109,6 +113,7 @@ def build_report(
         "speaking": speaking.result(last),
         "runscript": runscript.result(last),
         "testcalls": testcalls.result(),
+        "followup": followup.result(),
         "audit": {**verification.to_dict(), "head_hash": head_hash, "checkpoints": checkpoints},
         "events": {"count": sum(names.values()), "by_name": dict(sorted(names.items()))},
         "generated_at": generated_at,

@@ -25,6 +25,7 @@ TABLE_NAMES = (
     "speaking_sites",
     "runscript",
     "testcalls",
+    "followup",
     "audit",
 )
 
@@ -195,6 +196,15 @@ def tables(report: dict[str, Any]) -> list[Table]:
             "testcalls",
             _c("site name verdict::enum mos::num metrics reasons retries::int at:tested_at:time"),
             testcalls,
+        ),
+        Table(
+            "followup",
+            "followup",
+            _c(
+                "conclusion_id:conclusion text:content deadline::time site name state::enum "
+                "percent::int overdue::bool last_report accepted_at::time"
+            ),
+            report.get("followup", {}).get("rows", []),
         ),
         Table("audit", "audit", _c("key:item:enum value::enum"), audit_rows),
     ]

@@ -1,0 +1,85 @@
+"""The report's follow-up: three conclusions of the scripted conference, followed up
+by two sites after it ended (HNI's part done and accepted, HUE's overdue), in the
+model, the table in both languages, and the summary's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from controlroom.config import ConferenceConfig
+from controlroom.report import build_report, from_records, render_html
+from tests.report.conftest import scripted
+from tests.report.script import ASSISTANT, OPERATOR, local_ms, site_actor
+
+DAY = 86_400_000
+
+
+@pytest.fixture
+def report(demo_config: ConferenceConfig) -> dict[str, Any]:
+    s = scripted(demo_config)
+
+    def at(hhmmss: str, day: int = 0) -> int:
+        return local_ms(demo_config, hhmmss, day)
+
+    hni, hue = site_actor("HNI"), site_actor("HUE")
+    # Recorded at the end of the meeting, after it ended (the conference is "ended").
+    for text, sites, days in [
+        ("Hoàn thành báo cáo chuyển đổi số", ["HNI", "HUE"], 7),
+        ("Rà soát hạ tầng đường truyền cấp xã", ["HUE"], 30),
+        ("Tổng kết công tác phối hợp", ["HNI"], 14),
+    ]:
+        s.cmd(
+            ASSISTANT,
+            "conclusion.add",
+            {"text": text, "sites": sites, "deadline": at("17:00", days)},
+            at("10:05"),
+        )
+    s.cmd(
+        hni,
+        "conclusion.report",
+        {"conclusion_id": "K001", "percent": 50, "text": "Đã giao"},
+        at("09:00", 2),
+    )
+    s.cmd(
+        hni,
+        "conclusion.report",
+        {"conclusion_id": "K001", "done": True, "text": "Đã gửi"},
+        at("09:00", 4),
+    )
+    s.cmd(OPERATOR, "conclusion.accept", {"conclusion_id": "K001", "site": "HNI"}, at("10:00", 4))
+    s.cmd(
+        hue,
+        "conclusion.report",
+        {"conclusion_id": "K001", "percent": 20, "text": "Đang làm"},
+        at("09:00", 5),
+    )
+    s.tick(at("17:00", 7))  # K001's deadline: HUE's part is overdue
+    extract = from_records("demo", s.records)
+    return build_report(demo_config, extract.events, extract.verification)
+
+
+def test_the_follow_up_section_says_who_is_done_and_who_is_late(report):
+    f = report["followup"]
+    assert (f["conclusions"], f["parts"], f["accepted"], f["overdue"], f["owed"]) == (3, 4, 1, 1, 3)
+    rows = {(r["conclusion_id"], r["site"]): r for r in f["rows"]}
+    assert rows[("K001", "HNI")]["state"] == "part_accepted"
+    assert rows[("K001", "HNI")]["last_report"] == "Đã gửi"
+    late = rows[("K001", "HUE")]
+    assert (late["state"], late["percent"], late["overdue"], late["name"]) == (
+        "part_in_progress",
+        20,
+        True,
+        "Huế",
+    )
+    assert not rows[("K002", "HUE")]["overdue"]  # its deadline is later than the log
+    assert [r["conclusion_id"] for r in f["rows"]] == ["K001", "K001", "K003", "K002"]
+
+
+def test_the_follow_up_table_reads_in_both_languages(report):
+    vi, en = render_html(report, "vi"), render_html(report, "en")
+    assert "Kết luận và theo dõi thực hiện" in vi and "Đã tiếp nhận kết quả" in vi
+    assert "Phần việc quá hạn" in vi
+    assert "Conclusions and their follow-up" in en and "In progress" in en
+    assert "part_in_progress" not in vi + en
