@@ -188,6 +188,7 @@ let header = null;
 let indicator = null;
 let phaseBadge = null;
 let titleEl = null;
+let classBadge = null;
 let loading = null;
 
 function buildShell() {
@@ -196,8 +197,9 @@ function buildShell() {
   indicator = h("span", { class: "conn", role: "status" });
   phaseBadge = h("span", { class: "phase-badge" });
   titleEl = h("span", { class: "conf-title" }, "");
+  classBadge = h("span", { class: "class-badge", hidden: true });
   header = h("header", { class: "top" },
-    h("div", { class: "brand" }, titleEl, phaseBadge),
+    h("div", { class: "brand" }, classBadge, titleEl, phaseBadge),
     h("div", { class: "whoami" },
       h("span", { class: "role" }, t(`role.${session.role}`) + (session.site ? ` · ${session.site}` : "")),
       h("span", { class: "name" }, session.name || session.account),
@@ -257,6 +259,12 @@ function renderNow() {
   titleEl.textContent = conf.title;
   const count = waiting(store.state, live.session);
   document.title = `${count ? `(${count}) ` : ""}${conf.title} · ${t("app.short")}`;
+  // How secret the content is, on every page; a printout carries the viewer's name.
+  const secret = conf.classification && conf.classification !== "normal";
+  classBadge.hidden = !secret;
+  classBadge.textContent = secret ? t(`class.${conf.classification}`) : "";
+  document.body.dataset.watermark = secret
+    ? `${t(`class.${conf.classification}`)} · ${live.session.name || live.session.account}` : "";
   phaseBadge.className = `phase-badge phase-${conf.phase}`;
   phaseBadge.textContent = t(`phase.${conf.phase}`);
   for (const v of live.views) {

@@ -23,7 +23,7 @@ export function owed(state) {
 }
 
 function partLine(p) {
-  const word = t(`concl.part.${p.state}`, { n: p.percent });
+  const word = p.state === "in_progress" ? `${t("concl.part.in_progress")} ${p.percent} %` : t(`concl.part.${p.state}`);
   return p.overdue && p.state !== "accepted" && p.state !== "done" ? `${word} · ${t("concl.overdue")}` : word;
 }
 

@@ -21,7 +21,13 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
 _TOP_KEYS = {
     "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge",
-    "agenda",
+    "agenda", "classification",
+}  # fmt: skip
+# The classification as the organiser writes it: the code, or the Vietnamese word.
+_CLASSIFICATION = {
+    "normal": "normal", "thường": "normal",
+    "confidential": "confidential", "mật": "confidential",
+    "secret": "secret", "tối mật": "secret",
 }  # fmt: skip
 _TABLE_KEYS = {
     "speaking": {"default_s", "max_on_floor"},
@@ -196,12 +202,19 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
                 "web.allowed_origins",
                 f'{origin!r} is not an origin (expected e.g. "https://hop.example.vn")',
             )
+    written = data.get("classification", "normal")
+    classification = _CLASSIFICATION.get(" ".join(str(written).lower().split()))
+    if not isinstance(written, str) or classification is None:
+        raise _key_error(
+            path, "classification", f'{written!r} is not one of "thường", "mật", "tối mật"'
+        )
     conference = ConferenceInfo(
         id=ident,
         title=" ".join(title.split()),
         starts_at=_ms(start),
         test_at=_ms(test_at) if test_at is not None else None,
         timezone=tz_name,
+        classification=classification,
     )
     return ConferenceFile(
         conference,

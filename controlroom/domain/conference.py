@@ -39,11 +39,19 @@ class ConferenceRecord:
     timezone: str = "Asia/Ho_Chi_Minh"
     phase: str = "planned"
     phase_at: int | None = None
+    classification: str = "normal"
 
     @classmethod
     def from_info(cls, info: ConferenceInfo) -> ConferenceRecord:
         """A planned conference from its configuration."""
-        return cls(info.id, info.title, info.starts_at, info.test_at, info.timezone)
+        return cls(
+            info.id,
+            info.title,
+            info.starts_at,
+            info.test_at,
+            info.timezone,
+            classification=info.classification,
+        )
 
     def to_view(self) -> dict[str, Any]:
         """The snapshot's ``conference`` map."""
@@ -55,6 +63,7 @@ class ConferenceRecord:
             "test_at": self.test_at,
             "timezone": self.timezone,
             "phase_at": self.phase_at,
+            "classification": self.classification,
         }
 
 

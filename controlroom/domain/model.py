@@ -115,6 +115,12 @@ class ConferenceInfo:
     starts_at: int
     test_at: int | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
+    #: How secret the content is (regulation 001, Điều 3): one of CLASSIFICATIONS.
+    classification: str = "normal"
+
+
+#: Thường, Mật, Tối mật: shown on every console page and every page of the report.
+CLASSIFICATIONS = ("normal", "confidential", "secret")
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,31 @@ def _followup_figures(followup: dict[str, Any] | None, lang: str) -> list[str]:
     ]
 
 
+def _class_word(conf: dict[str, Any], lang: str) -> str:
+    level = conf.get("classification") or "normal"
+    return "" if level == "normal" else t(f"class_{level}", lang)
+
+
+def _classified(conf: dict[str, Any], lang: str) -> str:
+    """The classification at the top of the document (and of every printed page)."""
+    word = _class_word(conf, lang)
+    return f'<p class="classification">{escape(word)}</p>' if word else ""
+
+
+def _classified_css(conf: dict[str, Any], lang: str) -> str:
+    # Printed, each page carries it at its top and bottom (the page's margin boxes).
+    word = _class_word(conf, lang)
+    if not word:
+        return ""
+    quoted = '"' + word.upper().replace("\\", "").replace('"', "") + '"'
+    return (
+        ".classification{text-align:center;font-weight:800;letter-spacing:.1em;"
+        "text-transform:uppercase;color:#b00;border:2px solid #b00;padding:.2rem;margin:0 0 1rem}"
+        f"@page{{@top-center{{content:{quoted};color:#b00;font-weight:800}}"
+        f'@bottom-center{{content:{quoted} " · " counter(page);color:#b00;font-weight:800}}}}'
+    )
+
+
 def _section(name: str, lang: str, body: str) -> str:
     return f'<section id="{name}"><h2>{escape(t(name, lang))}</h2>{body}</section>'
 
@@ -199,7 +224,8 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(t('report', lang))}: {escape(conf['title'])}</title>",
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS}{_classified_css(conf, lang)}</style></head><body>",
+        _classified(conf, lang),
         _banner(report, lang),
         f"<header><h1>{escape(t('report', lang))}</h1>",
         f'<p class="sub">{escape(conf["title"])}</p>',

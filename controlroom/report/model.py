@@ -92,6 +92,7 @@ def build_report(
         "conference": {
             "id": info.id,
             "title": info.title,
+            "classification": info.classification,
             "starts_at": info.starts_at,
             "test_at": info.test_at,
             "timezone": info.timezone,

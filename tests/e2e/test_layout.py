@@ -140,6 +140,10 @@ async def test_every_console_fits_every_size_and_passes_axe(browser, tmp_path):
                         if role == "operator":
                             await expect(page.locator("article.fault")).to_have_count(7)
                         await expect(page.locator("main")).not_to_be_empty()
+                        # The demo is "mật": every console says so in its header.
+                        await expect(page.locator("header .class-badge")).to_have_text(
+                            "Mật" if lang == "vi" else "Confidential"
+                        )
                         problems += await _check(page, role, size, lang)
                         if size == "1366":
                             results = await axe.run(page)

@@ -58,8 +58,9 @@ def coturn(directory: Path) -> Iterator[list[dict[str, str]]]:
         "--relay-ip=127.0.0.1", "--lt-cred-mech", "--user=site:s3cret", "--realm=controlroom",
         # UDP only: its TCP listener on the same port could find it taken by another
         # test's connection (a port free for UDP is not always free for TCP).
-        "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--allow-loopback-peers", "--min-port=49152",
-        "--max-port=49999", f"--pidfile={directory / 'turn.pid'}", "--simple-log",
+        "--no-tls", "--no-dtls", "--no-tcp", "--no-cli", "--allow-loopback-peers",
+        "--min-port=49152", "--max-port=49999", f"--pidfile={directory / 'turn.pid'}",
+        "--simple-log",
         f"--log-file={directory / 'turn.log'}", f"--userdb={directory / 'turndb'}",
     ]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

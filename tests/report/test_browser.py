@@ -61,6 +61,9 @@ async def test_chromium_renders_and_prints_the_report(
     for table in tables(report):
         assert t(table.title, "vi") in text, table.name
     assert "Nguyễn Văn A" in text
+    # The demo conference is "mật": every printed page says so, at its top and bottom.
+    for number, pdf_page in enumerate(reader.pages, 1):
+        assert pdf_page.extract_text().count("MẬT") >= 2, number
 
 
 async def test_chromium_shows_the_tampered_banner_on_top(

@@ -421,7 +421,7 @@ export default {
   "concl.none": "No conclusion yet.",
   "concl.due": "Due: {date}",
   "concl.part.open": "Not reported",
-  "concl.part.in_progress": "In progress {n} %",
+  "concl.part.in_progress": "In progress",
   "concl.part.done": "Done, waiting for acceptance",
   "concl.part.accepted": "Accepted",
   "concl.overdue": "Overdue",
@@ -440,4 +440,7 @@ export default {
   "refuse.part_accepted": "the part of {site} in {conclusion_id} is accepted already",
   "refuse.part_not_done": "{site} has not reported {conclusion_id} done",
   "refuse.deadline_past": "the deadline must be in the future",
+  "class.normal": "Unclassified",
+  "class.confidential": "Confidential",
+  "class.secret": "Secret",
 };

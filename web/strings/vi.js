@@ -421,7 +421,7 @@ export default {
   "concl.none": "Chưa có kết luận nào.",
   "concl.due": "Hạn: {date}",
   "concl.part.open": "Chưa báo cáo",
-  "concl.part.in_progress": "Đang thực hiện {n} %",
+  "concl.part.in_progress": "Đang thực hiện",
   "concl.part.done": "Đã xong, chờ tiếp nhận",
   "concl.part.accepted": "Đã tiếp nhận kết quả",
   "concl.overdue": "Quá hạn",
@@ -440,4 +440,7 @@ export default {
   "refuse.part_accepted": "phần việc của {site} trong {conclusion_id} đã được tiếp nhận",
   "refuse.part_not_done": "{site} chưa báo cáo hoàn thành {conclusion_id}",
   "refuse.deadline_past": "hạn hoàn thành phải ở tương lai",
+  "class.normal": "Thường",
+  "class.confidential": "Mật",
+  "class.secret": "Tối mật",
 };
