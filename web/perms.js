@@ -10,11 +10,13 @@ const OPERATOR = ["fault.report", "fault.ack", "fault.assign", "fault.note", "fa
   "agenda.start", "agenda.advance", "agenda.finish", "testcall.start", "testcall.campaign",
   "testcall.cancel", "conference.phase", "fault.ack_many", "fault.resolve_many", "announce.send",
   "msg.send", "msg.read",
-  // the conclusions' follow-up, as the assistant (the secretary)
-  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"];
+  // the minutes and the conclusions' follow-up, as the assistant (the secretary)
+  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return",
+  "minutes.note", "minutes.edit"];
 const ASSISTANT = ["speak.approve", "speak.reject", "speak.move", "speak.grant", "speak.extend",
   "speak.end", "speak.add", "announce.send",
-  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"];
+  "conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return",
+  "minutes.note", "minutes.edit"];
 
 const ALLOWED = {
   site: new Set(SITE),

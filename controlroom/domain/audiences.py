@@ -60,6 +60,7 @@ FAMILIES: dict[str, Rule] = {
     "msg": Rule(own_site=True),
     "announce": Rule(assistant=True, own_site=True),
     "conclusion": Rule(assistant=True, own_site=True),
+    "minutes": Rule(assistant=True),
     "campaign": CENTRAL_ONLY,
     "hub": CENTRAL_ONLY,
 }

@@ -47,7 +47,14 @@ from .command_base import (
 )
 from .errors import Forbidden, InvalidArgs, UnknownCommand
 from .model import Actor
-from .paper_commands import AcceptPart, AddConclusion, ReportProgress, ReturnPart
+from .paper_commands import (
+    AcceptPart,
+    AddConclusion,
+    EditNote,
+    NoteMinutes,
+    ReportProgress,
+    ReturnPart,
+)
 from .speak_commands import (
     AddSpeaker,
     ApproveSpeak,
@@ -297,6 +304,8 @@ COMMANDS: dict[str, CommandSpec] = dict(
         _spec(ReportProgress, "site", "operator", "assistant"),
         _spec(AcceptPart, "operator", "assistant"),
         _spec(ReturnPart, "operator", "assistant"),
+        _spec(NoteMinutes, "operator", "assistant"),
+        _spec(EditNote, "operator", "assistant"),
     ]
 )
 

@@ -19,6 +19,7 @@ from . import (
     faults,
     followup,
     links,
+    minutes,
     sites,
     speaking,
     testcalls,
@@ -49,6 +50,7 @@ _DECIDERS: dict[type[Command], Callable[..., list[NewEvent]]] = {
     **threads.DECIDERS,
     **cues.DECIDERS,
     **followup.DECIDERS,
+    **minutes.DECIDERS,
 }
 _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **conference.APPLIERS,
@@ -62,6 +64,7 @@ _APPLIERS: dict[str, Callable[[ConferenceState, Event], None]] = {
     **threads.APPLIERS,
     **cues.APPLIERS,
     **followup.APPLIERS,
+    **minutes.APPLIERS,
 }
 _TIMERS = (faults, speaking, agenda, cues, followup)
 

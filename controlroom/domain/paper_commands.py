@@ -1,4 +1,7 @@
-"""Commands of the conference's paperwork: its conclusions and their follow-up.
+"""Commands of the conference's paperwork: the minutes, the conclusions and their follow-up.
+
+- ``minutes.note {text, item?}`` and ``minutes.edit {note_id, text}`` (admin,
+  operator, assistant): see ``minutes.py``.
 
 - ``conclusion.add {text, sites, deadline, item?}`` (admin, operator, assistant).
 - ``conclusion.report {conclusion_id, site?, text, percent, photo?, done}`` (site,
@@ -6,14 +9,14 @@
 - ``conclusion.accept {conclusion_id, site}`` and ``conclusion.return {conclusion_id,
   site, note}`` (admin, operator, assistant).
 
-See ``followup.py`` for what each does.
+See ``followup.py`` for what the conclusions' commands do.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .command_base import Command, Ident, OptText, SiteCommand, Text
 from .talk_commands import PhotoId
@@ -58,3 +61,19 @@ class ReturnPart(Command):
     conclusion_id: Ident
     site: Ident
     note: Text
+
+
+class NoteMinutes(Command):
+    """``minutes.note``: a note of the minutes, tied to a run-script item."""
+
+    name: ClassVar[str] = "minutes.note"
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
+    item: Ident | None = None
+
+
+class EditNote(Command):
+    """``minutes.edit``: a new version of a note's text (the old ones are kept)."""
+
+    name: ClassVar[str] = "minutes.edit"
+    note_id: Ident
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]

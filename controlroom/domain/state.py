@@ -20,6 +20,7 @@ from .conference import ConferenceRecord
 from .cues import Cue
 from .faults import Fault
 from .followup import Conclusion
+from .minutes import MinutesNote
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
 from .sites import SiteState
 from .speaking import SpeakingState, SpeakRequest
@@ -45,6 +46,7 @@ class ConferenceState:
     threads: dict[str, Thread] = field(default_factory=dict)
     cues: dict[str, Cue] = field(default_factory=dict)
     conclusions: dict[str, Conclusion] = field(default_factory=dict)
+    minutes: dict[str, MinutesNote] = field(default_factory=dict)
 
 
 def initial_state(
@@ -142,6 +144,7 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
         "threads": {code: _plain(t) for code, t in state.threads.items()},
         "cues": {cid: _plain(c) for cid, c in state.cues.items()},
         "conclusions": {cid: _plain(c) for cid, c in state.conclusions.items()},
+        "minutes": {nid: _plain(n) for nid, n in state.minutes.items()},
     }
 
 
@@ -175,4 +178,5 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         threads={code: Thread(**t) for code, t in (d.get("threads") or {}).items()},
         cues={cid: Cue(**c) for cid, c in (d.get("cues") or {}).items()},
         conclusions={cid: Conclusion(**c) for cid, c in (d.get("conclusions") or {}).items()},
+        minutes={nid: MinutesNote(**n) for nid, n in (d.get("minutes") or {}).items()},
     )

@@ -16,6 +16,7 @@ applies it to a viewer, and builds each viewer's snapshot:
   assistant; cues (``cue.*``) by their site, the central team and the assistant; an
   operator's note for the centre only (``fault.noted`` with ``to_site`` false) never
   by the site.
+- The minutes (``minutes.*``) are seen by the central team and the assistant only.
 - Conclusions (``conclusion.*``) are seen by the central team, the assistant and
   their responsible sites; a site's snapshot holds its own part of each only.
 - Any other role sees only ``conference.*`` and ``agenda.*``.
@@ -82,6 +83,7 @@ def view(state: ConferenceState, viewer: Actor) -> dict[str, Any]:
         result["announcements"] = {k: a.to_view() for k, a in state.announcements.items()}
         result["cues"] = {k: c.to_view() for k, c in state.cues.items()}
         result["conclusions"] = {k: c.to_view() for k, c in state.conclusions.items()}
+        result["minutes"] = {k: n.to_view() for k, n in state.minutes.items()}
         if role == "assistant":
             result["faults"], result["testcalls"], result["threads"] = {}, {}, {}
         else:

@@ -25,7 +25,14 @@ from controlroom.domain.model import ROLES
 from .conftest import ADMIN, ASSISTANT, CHAIR, OPERATOR, SITE_HN, make_state
 
 # The conclusions' follow-up: the central team and the assistant (the secretary).
-PAPERWORK = {"conclusion.add", "conclusion.report", "conclusion.accept", "conclusion.return"}
+PAPERWORK = {
+    "conclusion.add",
+    "conclusion.report",
+    "conclusion.accept",
+    "conclusion.return",
+    "minutes.note",
+    "minutes.edit",
+}
 SITE_CMDS = {
     "conclusion.report",
     "site.checkin",

@@ -443,4 +443,5 @@ export default {
   "class.normal": "Unclassified",
   "class.confidential": "Confidential",
   "class.secret": "Secret",
+  "refuse.no_note": "there is no note {note_id} in the minutes",
 };

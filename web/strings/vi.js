@@ -443,4 +443,5 @@ export default {
   "class.normal": "Thường",
   "class.confidential": "Mật",
   "class.secret": "Tối mật",
+  "refuse.no_note": "không có ghi chép {note_id} trong biên bản",
 };
