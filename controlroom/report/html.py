@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from controlroom.report import charts
-from controlroom.report.i18n import clock, duration, number, t
+from controlroom.report.i18n import clock, duration, duration_words, number, t
 from controlroom.report.tables import Table, tables
 
 CSS = """
@@ -156,6 +156,49 @@ def _classified_css(conf: dict[str, Any], lang: str) -> str:
     )
 
 
+def _minutes(minutes: dict[str, Any] | None, lang: str, tz: str) -> str:
+    """The minutes: attendance, then each item's notes and speeches, in order."""
+    if not minutes:
+        return ""
+    att = minutes["attendance"]
+    out = [
+        "<p>"
+        + escape(
+            t("minutes_attendance", lang).format(
+                present=att["checked_in"], sites=att["sites"], delegates=att["delegates"]
+            )
+        )
+        + "</p>"
+    ]
+
+    def entry(e: dict[str, Any]) -> str:
+        at = escape(clock(e["at"], tz))
+        if e["kind"] == "speech":
+            who = ", ".join(x for x in (e["speaker"], e["title"], e["name"]) if x)
+            spoke = duration_words(e["duration_s"], lang)
+            tail = f" ({escape(spoke)})" if spoke else ""
+            return f"<li><b>{at}</b> {escape(t('minutes_speech', lang))}: {escape(who)}{tail}</li>"
+        edits = "; ".join(
+            f"{t('minutes_edited', lang)} {x['account']} {clock(x['at'], tz)}" for x in e["edits"]
+        )
+        by = f"{t('minutes_by', lang)}: {e['account']}" + (f"; {edits}" if edits else "")
+        return f'<li><b>{at}</b> {escape(e["text"])} <span class="by">({escape(by)})</span></li>'
+
+    groups = [(t("minutes_opening", lang), minutes["unfiled"])] if minutes["unfiled"] else []
+    groups += [(f"{i['order']}. {i['content']}", i["entries"]) for i in minutes["items"]]
+    written = False
+    for title, entries in groups:
+        if not entries:
+            continue
+        written = True
+        out.append(f'<h3>{escape(title)}</h3><ul class="minutes">')
+        out += [entry(e) for e in entries]
+        out.append("</ul>")
+    if not written:
+        out.append(f"<p>{escape(t('minutes_empty', lang))}</p>")
+    return "".join(out)
+
+
 def _section(name: str, lang: str, body: str) -> str:
     return f'<section id="{name}"><h2>{escape(t(name, lang))}</h2>{body}</section>'
 
@@ -251,6 +294,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         table("speeches") + table("speaking_sites") + "</section>",
         _section("runscript", lang, table("runscript")),
         _section("testcalls", lang, table("testcalls")),
+        _section("minutes_section", lang, _minutes(report.get("minutes"), lang, tz)),
         _section("followup", lang, table("followup")),
         _section("audit", lang, _banner(report, lang, "tampered-audit") + table("audit")),
         f"<footer>controlroom · {escape(conf['id'])} · {escape(t('events', lang))}"

@@ -172,6 +172,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "minutes": ("phút", "min"),
     "item": ("Mục", "Item"),
     "classification": ("Độ mật", "Classification"),
+    "minutes_section": ("Biên bản hội nghị", "Minutes of the conference"),
+    "minutes_attendance": (
+        "Điểm cầu tham dự: {present}/{sites}; số đại biểu các điểm cầu báo: {delegates}.",
+        "Sites present: {present} of {sites}; delegates the sites declared: {delegates}.",
+    ),
+    "minutes_opening": ("Trước khi vào chương trình", "Before the run-script"),
+    "minutes_speech": ("Phát biểu", "Speech"),
+    "minutes_by": ("Người ghi", "Written by"),
+    "minutes_edited": ("sửa", "edited"),
+    "minutes_empty": ("Chưa có ghi chép.", "Nothing recorded."),
     "class_normal": ("Thường", "Unclassified"),
     "class_confidential": ("Mật", "Confidential"),
     "class_secret": ("Tối mật", "Secret"),
@@ -217,6 +227,18 @@ def duration(value: float | None) -> str:
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
+
+
+def duration_words(value: float | None, lang: str) -> str:
+    """Seconds in words: ``14 phút 15 giây`` / ``14 min 15 s`` ("" for None)."""
+    if value is None:
+        return ""
+    total = int(round(abs(value)))
+    h, rest = divmod(total, 3600)
+    m, sec = divmod(rest, 60)
+    units = ("giờ", "phút", "giây") if lang == "vi" else ("h", "min", "s")
+    parts = [f"{n} {unit}" for n, unit in zip((h, m, sec), units, strict=True) if n]
+    return " ".join(parts) or f"0 {units[2]}"
 
 
 def clock(ms: int | None, tz: str, with_date: bool = False) -> str:

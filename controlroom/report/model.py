@@ -28,6 +28,7 @@ from controlroom.domain.model import Event
 from controlroom.report.attendance import Attendance
 from controlroom.report.faults import Faults
 from controlroom.report.followup import FollowUp
+from controlroom.report.minutes import Minutes
 from controlroom.report.runscript import RunScript
 from controlroom.report.speaking import Speaking
 from controlroom.report.stats import seconds
@@ -53,6 +54,7 @@ def build_report(
     runscript = RunScript(config.agenda)
     testcalls = TestCalls(config.sites)
     followup = FollowUp({site.code: site.name for site in config.sites})
+    minutes = Minutes()
     by_prefix = {
         "link": attendance.feed,
         "site": attendance.feed,
@@ -61,6 +63,7 @@ def build_report(
         "agenda": runscript.feed,
         "testcall": testcalls.feed,
         "conclusion": followup.feed,
+        "minutes": minutes.feed,
     }
     names: Counter[str] = Counter()
     first_at = last_at = None
@@ -87,6 +90,9 @@ def build_report(
     end = ended_at if ended_at is not None else (last_at or start)
     end = max(end, start)
     last = last_at if last_at is not None else end
+    attended = attendance.result(start, end)
+    spoken = speaking.result(last)
+    run = runscript.result(last)
     return {
         "version": REPORT_VERSION,
         "conference": {
@@ -109,10 +115,11 @@ def build_report(
             "last_event_at": last_at,
             "phases": phases,
         },
-        "attendance": attendance.result(start, end),
+        "attendance": attended,
         "faults": faults.result(),
-        "speaking": speaking.result(last),
-        "runscript": runscript.result(last),
+        "speaking": spoken,
+        "runscript": run,
+        "minutes": minutes.result(run["items"], spoken["list"], attended["sites"]),
         "testcalls": testcalls.result(),
         "followup": followup.result(),
         "audit": {**verification.to_dict(), "head_hash": head_hash, "checkpoints": checkpoints},

@@ -1,6 +1,7 @@
-"""The report's follow-up: three conclusions of the scripted conference, followed up
-by two sites after it ended (HNI's part done and accepted, HUE's overdue), in the
-model, the table in both languages, and the summary's figures."""
+"""The report's paperwork on the scripted conference: the minutes (notes of the
+secretary, one edited, with the speeches the queue recorded, by run-script item, and
+the attendance), and three conclusions followed up by two sites after it ended
+(HNI's part done and accepted, HUE's overdue), in the model and in both languages."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ def report(demo_config: ConferenceConfig) -> dict[str, Any]:
         return local_ms(demo_config, hhmmss, day)
 
     hni, hue = site_actor("HNI"), site_actor("HUE")
+    # The secretary's notes: one under the first item, one under the current (A03),
+    # edited later.
+    s.cmd(ASSISTANT, "minutes.note", {"text": "Các điểm cầu ổn định", "item": "A01"}, at("08:01"))
+    s.cmd(ASSISTANT, "minutes.note", {"text": "Đ/c Chủ trì kết luận phần thảo luận"}, at("09:10"))
+    s.cmd(
+        OPERATOR,
+        "minutes.edit",
+        {"note_id": "N0002", "text": "Đồng chí Chủ trì kết luận phần thảo luận"},
+        at("10:02"),
+    )
     # Recorded at the end of the meeting, after it ended (the conference is "ended").
     for text, sites, days in [
         ("Hoàn thành báo cáo chuyển đổi số", ["HNI", "HUE"], 7),
@@ -83,3 +94,23 @@ def test_the_follow_up_table_reads_in_both_languages(report):
     assert "Phần việc quá hạn" in vi
     assert "Conclusions and their follow-up" in en and "In progress" in en
     assert "part_in_progress" not in vi + en
+
+
+def test_the_minutes_put_notes_and_speeches_under_their_item(report):
+    m = report["minutes"]
+    assert m["attendance"]["checked_in"] == 2 and m["attendance"]["sites"] == 35
+    assert m["unfiled"] == []
+    assert [e["text"] for e in m["items"][0]["entries"]] == ["Các điểm cầu ổn định"]
+    a03 = next(i for i in m["items"] if i["order"] == 3)
+    kinds = [(e["kind"], e.get("text") or e.get("speaker")) for e in a03["entries"]]
+    assert kinds == [
+        ("speech", "Nguyễn Văn A"),
+        ("note", "Đồng chí Chủ trì kết luận phần thảo luận"),
+    ]
+    note = a03["entries"][1]
+    assert note["account"] == "assistant" and note["edits"][0]["account"] == "operator"
+    html = render_html(report, "vi")
+    assert "Biên bản hội nghị" in html and "Phát biểu: Nguyễn Văn A" in html
+    assert "(5 phút 30 giây)" in html
+    assert "Người ghi: assistant; sửa operator 10:02" in html
+    assert "Minutes of the conference" in render_html(report, "en")
