@@ -259,6 +259,21 @@ export const APPLIERS = {
     const p = conclusionPart(store, ev);
     if (p) p.overdue = true;
   },
+  // As controlroom/domain/minutes.py: a note keeps every version of its text.
+  "minutes.noted"(store, ev) {
+    const d = ev.data;
+    const v = { text: d.text || "", at: ev.at, account: ev.actor?.account || "" };
+    (store.state.minutes ||= {})[d.note_id] = {
+      note_id: d.note_id, item: d.item ?? null, text: v.text, at: ev.at, account: v.account, versions: [v],
+    };
+  },
+  "minutes.edited"(store, ev) {
+    const n = store.state.minutes?.[ev.data.note_id];
+    if (!n) return;
+    const v = { text: ev.data.text || "", at: ev.at, account: ev.actor?.account || "" };
+    n.versions = [...n.versions, v];
+    n.text = v.text;
+  },
   "link.presence"(store, ev) {
     const s = site(store, ev);
     if (s) s.link = Object.assign({}, s.link, { presence: ev.data.presence || "offline" });

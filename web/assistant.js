@@ -10,6 +10,7 @@ import { linkNumbers } from "./spark.js";
 import { alert } from "./sound.js";
 import { soundMenu } from "./soundmenu.js";
 import { conclusionsPanel } from "./followup.js";
+import { minutesPanel } from "./minutes.js";
 
 const LIMITS_MIN = [2, 3, 5, 7, 10, 15];
 const EXTEND_MIN = [1, 3];
@@ -53,10 +54,13 @@ export function mount(container, ctx) {
   });
   add.body.appendChild(addForm);
 
-  // The secretary's paper: "add a speaker" and the conclusions share the pane under the floor.
+  // The secretary's paper: "add a speaker", the minutes and the conclusions share the
+  // pane under the floor.
   const conclusions = conclusionsPanel(ctx);
+  const minutes = minutesPanel(ctx);
   const paper = tabs("assistant", [
     ...(ctx.can("speak.add") ? [{ key: "add", label: t("speak.add"), el: add.el }] : []),
+    { key: "minutes", label: t("minutes.title"), el: minutes.el },
     { key: "conclusions", label: t("tab.conclusions"), el: conclusions.el },
   ]);
   paper.el.classList.add("add");
@@ -205,6 +209,7 @@ export function mount(container, ctx) {
 
   function render(state) {
     conclusions.render(state);
+    minutes.render(state);
     const key = `${ctx.store.revs.speaking}.${ctx.store.revs.sites}.${ctx.store.revs.links}.${ctx.store.revs.cues}`;
     if (key === revs) return;
     revs = key;

@@ -30,7 +30,7 @@ export class Store {
     this.loaded = false;
     this.listeners = new Set();
     // Revision counters per topic, so views redraw only what changed.
-    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0, announcements: 0, threads: 0, cues: 0, conclusions: 0 };
+    this.revs = { conference: 0, sites: 0, links: 0, faults: 0, speaking: 0, agenda: 0, testcalls: 0, announcements: 0, threads: 0, cues: 0, conclusions: 0, minutes: 0 };
     this.history = new LinkHistory(); // short per-site ring of link samples (sparklines)
   }
 
@@ -143,5 +143,5 @@ export class Store {
 const TOPICS = {
   conference: "conference", site: "sites", link: "sites", fault: "faults", speak: "speaking",
   agenda: "agenda", testcall: "testcalls", campaign: "testcalls", announce: "announcements",
-  msg: "threads", cue: "cues", conclusion: "conclusions",
+  msg: "threads", cue: "cues", conclusion: "conclusions", minutes: "minutes",
 };

@@ -70,3 +70,42 @@ async def test_a_conclusion_from_the_form_to_acceptance_and_overdue(browser, qui
     await expect(theirs.locator(".concl-state")).to_have_text("Chưa báo cáo · Quá hạn")
     for page in (asst, hue, dng, op):
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_secretary_keeps_the_minutes_under_the_running_item(browser, quiet_hub):
+    """A note goes under the running item, beside the speech the queue recorded; an
+    edit keeps the old version and says who changed it; a site never sees them."""
+    await command(quiet_hub, "operator", "conference.phase", {"phase": "live"})
+    await command(quiet_hub, "operator", "agenda.advance", {})
+    req = await command(
+        quiet_hub,
+        "site-hni",
+        "speak.request",
+        {"speaker": "Trần Văn Bình", "title": "Giám đốc Sở", "topic": "Y tế", "kind": "speech"},
+    )
+    await command(quiet_hub, "assistant", "speak.grant", {"request_id": req["request_id"]})
+    asst = await console(browser, quiet_hub, "assistant")
+    await asst.locator("[role=tab][data-tab=minutes]").click()
+    pane = asst.locator("section.minutes")
+    await pane.locator("textarea[name=text]").fill("Đ/c Bình báo cáo tình hình y tế")
+    await pane.get_by_role("button", name="Ghi vào biên bản").click()
+    item = pane.locator(".minutes-item").first
+    await expect(item.locator("h3")).to_contain_text("1. Đón đại biểu")
+    await expect(item.locator("li")).to_have_count(2)
+    await expect(item.locator(".minutes-speech")).to_contain_text("Trần Văn Bình (Hà Nội)")
+    note = item.locator(".minutes-note")
+    await expect(note).to_contain_text("Người ghi: assistant")
+    await note.get_by_role("button", name="Sửa").click()
+    await asst.locator("dialog.ask input").fill("Đồng chí Bình báo cáo tình hình y tế")
+    await asst.locator("dialog.ask").get_by_role("button", name="Đồng ý").click()
+    await expect(note.locator(".minutes-text")).to_have_text("Đồng chí Bình báo cáo tình hình y tế")
+    await expect(note).to_contain_text("Đã sửa: assistant")
+    state = quiet_hub.runtime.hubs["demo"].durable
+    (kept,) = state.minutes.values()
+    assert [v["text"] for v in kept.versions] == [
+        "Đ/c Bình báo cáo tình hình y tế",
+        "Đồng chí Bình báo cáo tình hình y tế",
+    ]
+    site = await console(browser, quiet_hub, "site-hni")
+    assert await site.evaluate("window.__controlroom.store.state.minutes") is None
+    assert asst.errors == [] and site.errors == []  # type: ignore[attr-defined]
