@@ -21,7 +21,7 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
 _TOP_KEYS = {
     "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge",
-    "agenda", "classification",
+    "agenda", "classification", "report",
 }  # fmt: skip
 # The classification as the organiser writes it: the code, or the Vietnamese word.
 _CLASSIFICATION = {
@@ -36,7 +36,11 @@ _TABLE_KEYS = {
     "link": {"heartbeat_s", *Thresholds.__dataclass_fields__},
     "web": {"allowed_origins"},
     "bridge": {"kind", "admin_url", "admin_secret", "room"},
-}
+    "report": {
+        "agency", "parent_agency", "number", "place", "signer", "signer_title", "recipients",
+        "assessment", "recommendations",
+    },
+}  # fmt: skip
 BRIDGE_KINDS = ("janus",)
 _FLOAT_KEYS = {
     "heartbeat_s",
@@ -60,6 +64,23 @@ class BridgeSettings:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    """``[report]`` of conference.toml: what the summary document leaders sign says
+    about who writes it (the agency and its parent, the document's number, the place),
+    who signs, who receives it, and the organiser's assessment and recommendations."""
+
+    agency: str = ""
+    parent_agency: str = ""
+    number: str = ""
+    place: str = ""
+    signer: str = ""
+    signer_title: str = ""
+    recipients: tuple[str, ...] = ()
+    assessment: str = ""
+    recommendations: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ConferenceFile:
     """What ``conference.toml`` holds, checked and converted."""
 
@@ -69,6 +90,7 @@ class ConferenceFile:
     day: date
     tz: ZoneInfo
     bridge: BridgeSettings | None = None
+    document: DocumentSettings = DocumentSettings()
 
 
 def _key_error(path: Path, key: str, message: str) -> ConfigError:
@@ -223,7 +245,24 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
         start.astimezone(tz).date(),
         tz,
         _bridge(path, data.get("bridge")),
+        _document(path, data.get("report") or {}),
     )
+
+
+def _document(path: Path, table: dict[str, Any]) -> DocumentSettings:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "recipients":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _key_error(
+                    path, "report.recipients", 'must be a list of names, e.g. ["Lãnh đạo Bộ"]'
+                )
+            values[key] = tuple(v.strip() for v in value if v.strip())
+        elif not isinstance(value, str):
+            raise _key_error(path, f"report.{key}", "must be text")
+        else:
+            values[key] = value.strip()
+    return DocumentSettings(**values)
 
 
 def _bridge(path: Path, table: Any) -> BridgeSettings | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from controlroom.domain.model import AgendaItem, ConferenceInfo, Settings, SiteInfo
 
 from .agenda import load_agenda
-from .conference import BridgeSettings, load_conference_file
+from .conference import BridgeSettings, DocumentSettings, load_conference_file
 from .errors import ConfigError
 from .sites import load_sites
 from .text import table_file
@@ -33,6 +33,8 @@ class ConferenceConfig:
     accounts_path: Path
     #: ``[bridge]`` of conference.toml: the bridge whose participants the hub reads.
     bridge: BridgeSettings | None = None
+    #: ``[report]`` of conference.toml: the summary document's header, signer, recipients.
+    document: DocumentSettings = DocumentSettings()
 
     def site(self, code: str) -> SiteInfo | None:
         """The site with ``code``, or None."""
@@ -65,4 +67,5 @@ def load_conference(directory: str | Path) -> ConferenceConfig:
         allowed_origins=info.allowed_origins,
         accounts_path=directory / ACCOUNTS_FILE,
         bridge=info.bridge,
+        document=info.document,
     )

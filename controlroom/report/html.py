@@ -136,7 +136,7 @@ def _class_word(conf: dict[str, Any], lang: str) -> str:
     return "" if level == "normal" else t(f"class_{level}", lang)
 
 
-def _classified(conf: dict[str, Any], lang: str) -> str:
+def classified_mark(conf: dict[str, Any], lang: str) -> str:
     """The classification at the top of the document (and of every printed page)."""
     word = _class_word(conf, lang)
     return f'<p class="classification">{escape(word)}</p>' if word else ""
@@ -216,8 +216,8 @@ def _banner(report: dict[str, Any], lang: str, anchor: str = "tampered") -> str:
     )
 
 
-def render_html(report: dict[str, Any], lang: str = "vi") -> str:
-    """The whole report page."""
+def render_parts(report: dict[str, Any], lang: str = "vi") -> tuple[str, str]:
+    """The report's style sheet and body (the technical annex of the summary document)."""
     lang = "en" if lang == "en" else "vi"
     conf, window = report["conference"], report["window"]
     tz = conf["timezone"]
@@ -264,11 +264,7 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
     span = f"{clock(window['start'], tz, True)} – {clock(window['end'], tz, True)}"
     generated = report.get("generated_at")
     parts = [
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(t('report', lang))}: {escape(conf['title'])}</title>",
-        f"<style>{CSS}{_classified_css(conf, lang)}</style></head><body>",
-        _classified(conf, lang),
+        classified_mark(conf, lang),
         _banner(report, lang),
         f"<header><h1>{escape(t('report', lang))}</h1>",
         f'<p class="sub">{escape(conf["title"])}</p>',
@@ -300,6 +296,17 @@ def render_html(report: dict[str, Any], lang: str = "vi") -> str:
         f"<footer>controlroom · {escape(conf['id'])} · {escape(t('events', lang))}"
         f" {audit['first_seq']}"
         f"..{audit['last_seq']} · {escape(str(audit.get('head_hash') or ''))}</footer>",
-        "</body></html>",
     ]
-    return "".join(parts)
+    return CSS + _classified_css(conf, lang), "".join(parts)
+
+
+def render_html(report: dict[str, Any], lang: str = "vi") -> str:
+    """The report as one self-contained HTML page (print it for the PDF)."""
+    lang = "en" if lang == "en" else "vi"
+    css, body = render_parts(report, lang)
+    title = f"{t('report', lang)}: {report['conference']['title']}"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{css}</style></head><body>{body}</body></html>"
+    )

@@ -2,7 +2,8 @@
 
 Rules: reads the configuration and ``events.db`` (read-only; the log is never
 changed), builds the same model the live route serves, and writes into ``--out``:
-``report.html``, ``report.json`` and ``csv/<table>.csv`` (one per table). Prints one
+``report.html``, ``document.html`` (the summary document leaders sign, the report as
+its annex), ``report.json`` and ``csv/<table>.csv`` (one per table). Prints one
 line per file and the audit verdict. Exit status 0 when the chain verifies, 1 when
 it does not (the files are written all the same, with the warning in them), and the
 CLI's usual 2 for a missing log or a broken configuration.
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from controlroom.config import load_conference
+from controlroom.report.document import render_document
 from controlroom.report.export import csv_files, to_json
 from controlroom.report.html import render_html
 from controlroom.report.model import build_report
@@ -36,9 +38,11 @@ def write_report(
         checkpoints=extract.checkpoints,
     )
     (out / "csv").mkdir(parents=True, exist_ok=True)
-    written = [out / "report.html", out / "report.json"]
+    written = [out / "report.html", out / "document.html", out / "report.json"]
     written[0].write_text(render_html(report, lang), encoding="utf-8")
-    written[1].write_text(to_json(report), encoding="utf-8")
+    page = render_document(report, config.document, lang, config.directory)
+    written[1].write_text(page, encoding="utf-8")
+    written[2].write_text(to_json(report), encoding="utf-8")
     for name, text in csv_files(report, lang).items():
         path = out / "csv" / name
         path.write_text(text, encoding="utf-8")
