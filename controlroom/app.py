@@ -29,7 +29,7 @@ from controlroom.auth.accounts import AccountStore, check_account_sites
 from controlroom.auth.throttle import ThrottleSettings
 from controlroom.auth.tokens import TokenSigner, load_secret
 from controlroom.config import ConferenceConfig, ConfigError, load_conference
-from controlroom.domain import SYSTEM, NewEvent
+from controlroom.domain import SYSTEM, Actor, NewEvent
 from controlroom.http_api import HttpApi
 from controlroom.resources import web_dir
 from controlroom.security_headers import SecurityHeaders
@@ -44,6 +44,7 @@ from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire
 from controlroom.store.base import EventLog, SharedLog
 from controlroom.store.checkpoints import load_private_key
 from controlroom.store.photos import FilePhotos, PhotoStore, RedisPhotos
+from controlroom.store.reads import ReadLogs
 from controlroom.store.sqlite import SqliteEventLog
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
@@ -132,6 +133,8 @@ class Runtime:
         self.auth: Authenticator | None = None
         self.sessions: Sessions | None = None
         self.links: dict[str, LinkMonitor] = {}
+        #: Who viewed what, when (store/reads.py), apart from the event log.
+        self.reads = ReadLogs(options.data_dir / "reads")
         self.testcalls: dict[str, TestCallRunner] = {}
         self.checkpointers: list[Checkpointer] = []
         self.bridge_pollers: list[BridgePoller] = []
@@ -265,6 +268,9 @@ class Runtime:
 
         sessions.on_open = lambda conn: monitor(conn).opened(conn)
         sessions.on_snapshot = lambda conference, state: self.links[conference].decorate(state)
+        sessions.on_read = lambda conference, viewer, what: self.record_read(
+            conference, viewer, what
+        )
         sessions.on_close = lambda conn: monitor(conn).closed(conn)
         sessions.on_pong = lambda conn, rtt: monitor(conn).pong(conn, rtt)
         sessions.frame_handlers["stats"] = lambda conn, frame: monitor(conn).message(conn, frame)
@@ -279,6 +285,21 @@ class Runtime:
                 before(conn)
 
         sessions.on_close = on_close
+
+    def record_read(self, conference: str, actor: Actor, what: str, detail: str = "") -> None:
+        """Note on the read log that ``actor`` was given ``what`` of ``conference``."""
+        try:
+            self.reads.record(
+                conference,
+                self.options.clock_ms(),
+                actor.account,
+                actor.role,
+                actor.site,
+                what,
+                detail,
+            )
+        except OSError:  # a full disk must not stop a console from seeing the conference
+            log.exception("the read log of %s cannot be written", conference)
 
     async def stop(self) -> None:
         """Stop link monitors and hubs, then close the log."""
@@ -298,6 +319,7 @@ class Runtime:
             await signer.stop()  # the last checkpoint: a clean stop ends signed
         for hub in self.hubs.values():
             await hub.stop()
+        self.reads.close()
         await self.store.close()
         await self.photos.close()
 

@@ -144,9 +144,17 @@ class HttpApi:
         return self.runtime.auth.principal(token)
 
     def conference_route(
-        self, handler: Handler, roles: frozenset[str] | None = None, purpose: str = ""
+        self,
+        handler: Handler,
+        roles: frozenset[str] | None = None,
+        purpose: str = "",
+        read: str | None = None,
     ) -> Callable[[Request], Awaitable[Response]]:
-        """Guard ``handler``: a valid token, its own conference, and one of ``roles``."""
+        """Guard ``handler``: a valid token, its own conference, and one of ``roles``.
+
+        A route that gives something to read (``read``: what it is) is recorded on the
+        conference's read log, with the photo, the site or the format asked for.
+        """
 
         async def endpoint(request: Request) -> Response:
             principal = self.principal_of(request)
@@ -162,6 +170,11 @@ class HttpApi:
                 return error(
                     "forbidden", f"{purpose} is not for the {principal.actor.role} role", 403
                 )
+            if read is not None:
+                params = request.path_params
+                detail = params.get("photo") or params.get("site") or ""
+                detail = str(detail or request.query_params.get("format", ""))[:64]
+                self.runtime.record_read(conference, principal.actor, read, detail)
             return await handler(request, principal, hub)
 
         return endpoint
@@ -369,12 +382,15 @@ class HttpApi:
         return [
             Route("/api/login", self.login, methods=["POST"]),
             Route("/api/conferences", self.conferences),
-            Route(f"{base}/snapshot", guard(self.snapshot, consoles, "the snapshot")),
-            Route(f"{base}/events", guard(self.events, consoles, "the events")),
+            Route(f"{base}/snapshot", guard(self.snapshot, consoles, "the snapshot", "snapshot")),
+            Route(f"{base}/events", guard(self.events, consoles, "the events", "events")),
             Route(
                 f"{base}/commands", guard(self.commands, consoles, "a command"), methods=["POST"]
             ),
-            Route(f"{base}/sites/{{site}}/link", guard(self.link_history, consoles, "the link")),
+            Route(
+                f"{base}/sites/{{site}}/link",
+                guard(self.link_history, consoles, "the link", "link"),
+            ),
             Route(
                 f"{base}/bridge/samples",
                 guard(self.bridge_samples, frozenset({"bridge"}), "posting samples"),
@@ -385,9 +401,15 @@ class HttpApi:
                 guard(partial(photo_routes.upload, self), UPLOADERS, "sending a photo"),
                 methods=["POST"],
             ),
-            Route(f"{base}/photos/{{photo}}", guard(partial(photo_routes.serve, self), consoles)),
-            Route(f"{base}/readiness", guard(self.readiness, STAFF, "the readiness board")),
-            Route(f"{base}/report", guard(self.report, report_roles, "the report")),
+            Route(
+                f"{base}/photos/{{photo}}",
+                guard(partial(photo_routes.serve, self), consoles, "a photo", "photo"),
+            ),
+            Route(
+                f"{base}/readiness",
+                guard(self.readiness, STAFF, "the readiness board", "readiness"),
+            ),
+            Route(f"{base}/report", guard(self.report, report_roles, "the report", "report")),
             Route("/healthz", self.healthz),
             Route("/metrics", self.metrics),
         ]

@@ -25,6 +25,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"signing key: {private} (give it to serve --checkpoint-key; keep it off the data)")
         print(f"public key: {public} (for audit verify --key; share it with the auditors)")
         return 0
+    if args.action == "reads":
+        return _reads(Path(args.data), args.conference, args.last)
     db = Path(args.data) / "events.db"
     if not db.exists():
         raise CliError(f"no event log at {db}")
@@ -59,7 +61,49 @@ def cmd_audit(args: argparse.Namespace) -> int:
                     f" {signed.unsigned} later events not signed yet"
                 )
         bad += not audit.ok
+    bad += _verify_reads(Path(args.data), args.conference)
     return 1 if bad else 0
+
+
+def _read_logs(data: Path, conference: str | None) -> list[Path]:
+    directory = data / "reads"
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.jsonl") if conference in (None, p.stem))
+
+
+def _verify_reads(data: Path, conference: str | None) -> int:
+    """Check each read log's chain; the number that do not verify."""
+    from controlroom.store.reads import verify_reads
+
+    bad = 0
+    for path in _read_logs(data, conference):
+        verdict = verify_reads(path)
+        if verdict.ok:
+            print(f"{path.stem}: reads OK, {verdict.count} recorded")
+        else:
+            print(f"{path.stem}: READS BROKEN at line {verdict.broken_seq}: {verdict.reason}")
+            bad += 1
+    return bad
+
+
+def _reads(data: Path, conference: str | None, last: int) -> int:
+    """Who viewed what, when: the latest lines of each read log, and its check."""
+    from datetime import datetime
+
+    from controlroom.store.reads import read_lines
+
+    paths = _read_logs(data, conference)
+    if not paths:
+        raise CliError(f"no read log in {data / 'reads'}")
+    for path in paths:
+        for row in read_lines(path)[-last:]:
+            at = datetime.fromtimestamp(int(row.get("at", 0)) / 1000).astimezone()
+            place = f", {row['site']}" if row.get("site") else ""
+            who = f"{row.get('account')} ({row.get('role')}{place})"
+            detail = f" {row['detail']}" if row.get("detail") else ""
+            print(f"{path.stem} {at:%Y-%m-%d %H:%M:%S} {who}: {row.get('what')}{detail}")
+    return 1 if _verify_reads(data, conference) else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -155,6 +199,17 @@ def add_parsers(sub: Any) -> None:
         "apart from the data directory (e.g. /etc/controlroom/keys).",
     )
     keygen.add_argument("--out", required=True, metavar="DIR", help="directory for the key pair")
+    reads = add_command(
+        actions,
+        "reads",
+        "who viewed what, when (the read log)",
+        "Print the latest lines of each conference's read log (every snapshot, event\n"
+        "list, report, readiness board, photo and link history given to an account) and\n"
+        "check its hash chain. Exit status 0 when it verifies, 1 when it does not.",
+    )
+    reads.add_argument("--data", required=True, metavar="DIR", help="data directory")
+    reads.add_argument("--conference", default=None, help="only this conference (default: all)")
+    reads.add_argument("--last", type=int, default=50, metavar="N", help="lines to print (50)")
     audit.set_defaults(func=cmd_audit)
 
     migrate = add_command(sub, "migrate", "copy a SQLite log into Redis Streams")

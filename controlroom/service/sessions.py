@@ -162,6 +162,8 @@ class Sessions:
         #: Adds what is live but not durable to a snapshot's state (the link monitor's
         #: sources and presence), given the conference id and the state about to be sent.
         self.on_snapshot: Callable[[str, dict[str, Any]], None] | None = None
+        #: A viewer was sent something to read (``what``): the read log records it.
+        self.on_read: Callable[[str, Actor, str], None] | None = None
         #: Called with (session, kind, code) for a refused hello, frame or rtc frame.
         self.on_refused: Callable[[Connection, str, str], None] | None = None
         self.on_close: Callable[[Connection], None] | None = None
@@ -254,6 +256,8 @@ class Sessions:
             state = view(hub.durable, viewer)
             if self.on_snapshot is not None:
                 self.on_snapshot(hub.id, state)
+            if self.on_read is not None:
+                self.on_read(hub.id, viewer, "snapshot")
             conn.send(snapshot_frame(upto, state))
         conn.send(synced_frame(upto))
         conn.outbox.release()
