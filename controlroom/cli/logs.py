@@ -40,7 +40,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if witness is not None and not witness.is_file():
         raise CliError(f"no witness file at {witness}")
     results = verify_data_dir(Path(args.data), args.conference, key, witness)
-    if not results:
+    sealed = _check_seals(Path(args.data), args.conference)
+    if not results and sealed == 0:
         print("the log holds no conference")
     bad = 0
     for conference, audit in results.items():
@@ -62,7 +63,52 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 )
         bad += not audit.ok
     bad += _verify_reads(Path(args.data), args.conference)
+    bad += sealed < 0
     return 1 if bad else 0
+
+
+def _check_seals(data: Path, conference: str | None) -> int:
+    """Print each purged conference's seal; the number of seals, or -1 if one is altered."""
+    from controlroom.store.purge import check_seals
+
+    found = check_seals(data, conference)
+    altered = False
+    for check in found:
+        seal = check.seal
+        name = seal.get("conference", "?")
+        if not check.ok:
+            print(f"{name}: SEAL ALTERED: its seal_hash does not match its content")
+            altered = True
+            continue
+        print(
+            f"{name}: PURGED by {seal['purged_by']} at {seal['purged_at']} (Unix ms); sealed"
+            f" {seal['count']} events, seq {seal['first_seq']}..{seal['last_seq']},"
+            f" head hash {seal['head_hash']}"
+        )
+    return -1 if altered else len(found)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Remove a conference's log after its retention period, keeping its seal."""
+    import time
+
+    from controlroom.config import ConfigError, load_conference
+    from controlroom.store.purge import PurgeRefused, purge
+
+    try:
+        config = load_conference(Path(args.config))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    conference = args.conference or config.conference.id
+    try:
+        seal = purge(
+            Path(args.data), conference, args.by, int(time.time() * 1000), config.retention_days
+        )
+    except PurgeRefused as exc:
+        raise CliError(str(exc)) from None
+    print(f"{conference}: purged {seal['count']} events; seal {seal['seal_hash']}")
+    print(f"  kept in {Path(args.data) / 'seals' / (conference + '.json')}")
+    return 0
 
 
 def _read_logs(data: Path, conference: str | None) -> list[Path]:
@@ -211,6 +257,21 @@ def add_parsers(sub: Any) -> None:
     reads.add_argument("--conference", default=None, help="only this conference (default: all)")
     reads.add_argument("--last", type=int, default=50, metavar="N", help="lines to print (50)")
     audit.set_defaults(func=cmd_audit)
+
+    purge = add_command(
+        sub,
+        "purge",
+        "remove a conference's log after its retention period, keeping a seal",
+        "Once retention_days (conference.toml) have passed since its last event, verify\n"
+        "the conference's chain, write its seal (counts, seqs, the head hash, who purged)\n"
+        "to DATA/seals/, then remove its events, answers and snapshot. 'audit verify'\n"
+        "names the seal afterwards. Stop the hub first.",
+    )
+    purge.add_argument("--config", required=True, metavar="DIR", help="conference directory")
+    purge.add_argument("--data", required=True, metavar="DIR", help="data directory")
+    purge.add_argument("--by", required=True, metavar="NAME", help="who purges (kept in the seal)")
+    purge.add_argument("--conference", default=None, help="conference id (default: the config's)")
+    purge.set_defaults(func=cmd_purge)
 
     migrate = add_command(sub, "migrate", "copy a SQLite log into Redis Streams")
     migrate.add_argument(

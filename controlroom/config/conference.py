@@ -21,7 +21,7 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
 _TOP_KEYS = {
     "id", "title", "start", "test_at", "timezone", "speaking", "faults", "link", "web", "bridge",
-    "agenda", "classification", "report",
+    "agenda", "classification", "report", "retention_days",
 }  # fmt: skip
 # The classification as the organiser writes it: the code, or the Vietnamese word.
 _CLASSIFICATION = {
@@ -91,6 +91,8 @@ class ConferenceFile:
     tz: ZoneInfo
     bridge: BridgeSettings | None = None
     document: DocumentSettings = DocumentSettings()
+    #: Days after the last event that ``controlroom purge`` may remove the log (None: never).
+    retention_days: int | None = None
 
 
 def _key_error(path: Path, key: str, message: str) -> ConfigError:
@@ -246,7 +248,16 @@ def parse_conference(path: Path, data: dict[str, Any]) -> ConferenceFile:
         tz,
         _bridge(path, data.get("bridge")),
         _document(path, data.get("report") or {}),
+        _retention(path, data.get("retention_days")),
     )
+
+
+def _retention(path: Path, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 36_500:
+        raise _key_error(path, "retention_days", "must be a whole number of days (1 to 36500)")
+    return value
 
 
 def _document(path: Path, table: dict[str, Any]) -> DocumentSettings:

@@ -35,6 +35,8 @@ class ConferenceConfig:
     bridge: BridgeSettings | None = None
     #: ``[report]`` of conference.toml: the summary document's header, signer, recipients.
     document: DocumentSettings = DocumentSettings()
+    #: ``retention_days`` of conference.toml: when ``controlroom purge`` may remove the log.
+    retention_days: int | None = None
 
     def site(self, code: str) -> SiteInfo | None:
         """The site with ``code``, or None."""
@@ -68,4 +70,5 @@ def load_conference(directory: str | Path) -> ConferenceConfig:
         accounts_path=directory / ACCOUNTS_FILE,
         bridge=info.bridge,
         document=info.document,
+        retention_days=info.retention_days,
     )
