@@ -5,6 +5,7 @@ and on a broken chain), then the log is gone and the seal proves what it held:
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -83,7 +84,9 @@ def test_the_cli_refuses_within_the_retention_period(demo_config, tmp_path):
     conf = tmp_path / "conf"
     shutil.copytree(DEMO, conf)
     toml = conf / "conference.toml"
-    toml.write_text("retention_days = 36500\n" + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    text = re.sub(r"(?m)^retention_days = \d+$", "retention_days = 36500", toml.read_text("utf-8"))
+    assert "retention_days = 36500" in text
+    toml.write_text(text, encoding="utf-8")
     run = subprocess.run(
         [*CLI, "purge", "--config", str(conf), "--data", str(data), "--by", "A"],
         capture_output=True,
