@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from controlroom.report.i18n import iso
+from controlroom.report.i18n import iso, number
 
 TABLE_NAMES = (
     "sites",
@@ -92,7 +92,11 @@ def tables(report: dict[str, Any]) -> list[Table]:
         for value, count in faults[key].items()
     ]
     testcalls = [
-        {**row, "reasons": "; ".join(row["reasons"]), "metrics": _metrics(row["metrics"])}
+        {
+            **row,
+            "reasons": {lang: "; ".join(r[lang] for r in row["reasons"]) for lang in ("vi", "en")},
+            "metrics": {lang: _metrics(row["metrics"], lang) for lang in ("vi", "en")},
+        }
         for row in report["testcalls"]["sites"]
     ]
     audit = report["audit"]
@@ -194,7 +198,10 @@ def tables(report: dict[str, Any]) -> list[Table]:
         Table(
             "testcalls",
             "testcalls",
-            _c("site name verdict::enum mos::num metrics reasons retries::int at:tested_at:time"),
+            _c(
+                "site name verdict::enum mos::num metrics::words reasons::words retries::int "
+                "at:tested_at:time"
+            ),
             testcalls,
         ),
         Table(
@@ -210,5 +217,24 @@ def tables(report: dict[str, Any]) -> list[Table]:
     ]
 
 
-def _metrics(metrics: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()) if k not in ("mos",))
+# The figures of a test call a reader looks at, in this order, with their words.
+_SUMMARY = (
+    ("rtt_ms", "RTT", "RTT", "ms", 0),
+    ("jitter_ms", "jitter", "jitter", "ms", 0),
+    ("loss_pct", "mất gói", "loss", "%", 1),
+    ("video_fps", "khung hình/giây", "fps", "", 0),
+    ("setup_ms", "thiết lập", "setup", "ms", 0),
+)
+
+
+def _metrics(metrics: dict[str, Any], lang: str) -> str:
+    """A test call's key figures in words ("RTT 35 ms · mất gói 0,0 %"), not every metric."""
+    parts = []
+    for key, vi, en, unit, digits in _SUMMARY:
+        value = metrics.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            shown = number(
+                round(float(value), digits) if digits else int(round(value)), lang, digits
+            )
+            parts.append(f"{vi if lang == 'vi' else en} {shown}{' ' + unit if unit else ''}")
+    return " · ".join(parts)

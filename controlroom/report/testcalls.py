@@ -8,6 +8,8 @@ Rules:
 - *Retries* = the site's calls (``testcall.started``, or results when no start was
   recorded) minus one; a ``retries`` or ``attempt`` field in the result wins when present.
 - Sites never called are listed with no verdict.
+- A reason is kept as its sentence in each language (``{vi, en}``), never as the
+  raw map the grading stored.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class TestCalls:
                     "verdict": None if latest is None else latest.get("verdict"),
                     "mos": _number(metrics.get("mos", metrics.get("mos_estimate"))),
                     "metrics": metrics,
-                    "reasons": [str(r) for r in (latest or {}).get("reasons") or []],
+                    "reasons": [_sentence(r) for r in (latest or {}).get("reasons") or []],
                     "retries": retries,
                 }
             )
@@ -74,6 +76,15 @@ class TestCalls:
             "fail": verdicts.get("fail", 0),
             "not_tested": verdicts.get("none", 0),
         }
+
+
+def _sentence(reason: Any) -> dict[str, str]:
+    """A reason in both languages: the grading's sentences, or its text for both."""
+    if isinstance(reason, dict):
+        code = str(reason.get("code", ""))
+        vi = str(reason.get("vi") or reason.get("en") or code)
+        return {"vi": vi, "en": str(reason.get("en") or vi)}
+    return {"vi": str(reason), "en": str(reason)}
 
 
 def _number(value: Any) -> float | None:

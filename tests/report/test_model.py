@@ -107,9 +107,34 @@ def test_testcalls(report):
     rows = {r["site"]: r for r in report["testcalls"]["sites"]}
     assert (rows["HNI"]["verdict"], rows["HNI"]["mos"], rows["HNI"]["retries"]) == ("pass", 4.2, 0)
     assert (rows["HUE"]["verdict"], rows["HUE"]["mos"], rows["HUE"]["retries"]) == ("warn", 3.6, 1)
-    assert rows["HUE"]["reasons"] == ["loss 2.5 %"]
+    assert rows["HUE"]["reasons"] == [{"vi": "loss 2.5 %", "en": "loss 2.5 %"}]
     assert rows["HCM"]["verdict"] is None
     assert (report["testcalls"]["pass"], report["testcalls"]["warn"]) == (1, 1)
+
+
+def test_testcall_reasons_and_figures_read_as_sentences(demo_config):
+    """A grading's reason (code, vi, en) is its sentence, and the figures a summary."""
+    from tests.report.script import Script
+
+    s = Script(demo_config)
+    reason = {
+        "code": "loss",
+        "level": "warn",
+        "vi": "Mất gói 2,5 % > 1 %",
+        "en": "Loss 2.5 % > 1 %",
+    }
+    metrics = {"rtt_ms": 41.6, "loss_pct": 2.5, "mos": 3.9, "audio_level_dbfs": -20.1}
+    s.record(
+        "testcall.result",
+        {"call": "T1", "site": "HUE", "verdict": "warn", "metrics": metrics, "reasons": [reason]},
+        demo_config.conference.starts_at,
+    )
+    extract = from_records("demo", s.records)
+    report = build_report(demo_config, extract.events, extract.verification)
+    vi, en = render_html(report, "vi"), render_html(report, "en")
+    assert "Mất gói 2,5 % &gt; 1 %" in vi and "Loss 2.5 % &gt; 1 %" in en
+    assert "RTT 42 ms · mất gói 2,5 %" in vi and "RTT 42 ms · loss 2.5 %" in en
+    assert "{&#39;code&#39;" not in vi and "audio_level_dbfs" not in vi
 
 
 def test_audit(report, script):
