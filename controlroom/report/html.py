@@ -235,7 +235,8 @@ def render_parts(report: dict[str, Any], lang: str = "vi") -> tuple[str, str]:
     mean_share = sum(shares) / len(shares) if shares else None
     figures = [
         _figure(f"{att['checked_in']}/{conf['sites']}", t("sites_checked_in", lang)),
-        _figure(duration(window["duration_s"]), t("window", lang)),
+        # Durations in words: "14:15" would read as a time of day.
+        _figure(duration_words(window["duration_s"], lang), t("window", lang)),
         _figure(
             "" if mean_share is None else f"{number(mean_share * 100, lang)} %",
             f"{t('connected', lang)} ({t('share', lang)})",
@@ -243,13 +244,15 @@ def render_parts(report: dict[str, Any], lang: str = "vi") -> tuple[str, str]:
         _figure(str(sum(s["dropouts"] for s in att["sites"])), t("dropouts", lang)),
         _figure(str(faults["count"]), t("faults", lang)),
         _figure(str(len(faults["still_open"])), t("open_now", lang)),
-        _figure(duration(faults["time_to_ack"]["median"]) or "–", t("ack_median", lang)),
+        _figure(
+            duration_words(faults["time_to_ack"]["median"], lang) or "–", t("ack_median", lang)
+        ),
         _figure(str(len(faults["escalations"])), t("escalations", lang)),
         _figure(
             f"{sp['speeches']} / {sp['requests']}",
             f"{t('speech_count', lang)} / {t('requests', lang)}",
         ),
-        _figure(duration(sp["total_s"]) or "0:00", t("total", lang)),
+        _figure(duration_words(sp["total_s"] or 0, lang), t("total", lang)),
         _figure(f"{rs['started']}/{rs['planned']}", t("items_run", lang)),
         _figure(str(rs["overrun_items"]), t("agenda_overruns", lang)),
         _figure(
