@@ -4,9 +4,9 @@ Rules:
 
 - Roles ``admin``, ``operator`` and ``chair`` only (the route checks; see
   :data:`REPORT_ROLES`).
-- ``format=html`` (default), ``json``, ``csv`` or ``document`` (the summary document
-  leaders sign, with the report as its technical annex: ``document.py``); ``lang=vi``
-  (default) or ``en``.
+- ``format=html`` (default), ``json``, ``csv``, ``xlsx`` (every table a sheet) or
+  ``document`` (the summary document leaders sign, with the report as its technical
+  annex: ``document.py``); ``lang=vi`` (default) or ``en``.
   CSV without ``table`` is a zip of every table; ``table=<name>`` gives that one
   table as ``text/csv`` (an unknown name is 422).
 - Built from the hub's durable records (never the speculative state) and verified
@@ -22,7 +22,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from controlroom.report.document import render_document
-from controlroom.report.export import csv_table, csv_zip, to_json
+from controlroom.report.export import csv_table, csv_zip, to_json, xlsx_book
 from controlroom.report.html import render_html
 from controlroom.report.model import build_report
 from controlroom.report.source import from_records
@@ -30,7 +30,7 @@ from controlroom.report.tables import TABLE_NAMES
 from signaling.errors import error_frame
 
 REPORT_ROLES = frozenset({"admin", "operator", "chair"})
-FORMATS = ("html", "json", "csv", "document")
+FORMATS = ("html", "json", "csv", "xlsx", "document")
 
 
 async def live_report(hub: Any, generated_at: int | None = None) -> dict[str, Any]:
@@ -77,6 +77,11 @@ async def report_response(hub: Any, params: Any, now_ms: int) -> Response:
             return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
         headers = {"content-disposition": f'attachment; filename="{name}-csv.zip"'}
         return Response(csv_zip(report, lang), media_type="application/zip", headers=headers)
+    if fmt == "xlsx":
+        book = await asyncio.to_thread(xlsx_book, report, lang)
+        headers = {"content-disposition": f'attachment; filename="{name}.xlsx"'}
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(book, media_type=xlsx, headers=headers)
     if fmt == "document":
         config = hub.config
         page = render_document(report, config.document, lang, config.directory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import sqlite3
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -84,6 +86,17 @@ async def test_report_route_roles_formats_and_offline_equality(hub: RunningHub, 
         assert sorted(names) == sorted(f"{n}.csv" for n in TABLE_NAMES)
         one = await http.get(url, params={"format": "csv", "table": "faults"}, headers=auth(op))
         assert one.headers["content-type"].startswith("text/csv") and "Mất tiếng" in one.text
+        # For people: every table a sheet of one workbook, in the reader's language.
+        xlsx = await http.get(url, params={"format": "xlsx"}, headers=auth(op))
+        book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+        assert len(book.sheetnames) == len(TABLE_NAMES) and "Sự cố kỹ thuật" in book.sheetnames
+        faults = book["Sự cố kỹ thuật"]
+        header = [c.value for c in faults[1]]
+        row = dict(zip(header, [c.value for c in faults[2]], strict=True))
+        assert row["Mô tả"] == "Mất tiếng" and row["Mức độ"] in ("Nghiêm trọng", "Lớn", "Nhỏ")
+        assert isinstance(row["Báo lúc"], datetime.datetime)
+        document = await http.get(url, params={"format": "document"}, headers=auth(chair))
+        assert "Độc lập - Tự do - Hạnh phúc" in document.text
         bad = await http.get(url, params={"format": "pdf"}, headers=auth(op))
         assert bad.status_code == 422
         # A consistent copy of the data directory, taken while the hub runs.
