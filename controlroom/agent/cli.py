@@ -86,6 +86,11 @@ def add_parser(sub: Any) -> None:
     checkin.add_argument("--delegates", type=int, default=None, help="delegates present")
     reply = add_command(actions, "reply", "write to the centre in the site's thread")
     reply.add_argument("text", help="the message")
+    progress = add_command(actions, "progress", "report progress on a conclusion (kết luận)")
+    progress.add_argument("conclusion", help="the conclusion's id, e.g. K001")
+    progress.add_argument("text", nargs="?", default="", help="what has been done")
+    progress.add_argument("--percent", type=int, default=0, help="how much is done (0-100)")
+    progress.add_argument("--done", action="store_true", help="done: asks the centre to accept it")
     ready = add_command(actions, "ready", 'answer the latest "you are next" cue')
     ready.add_argument("--not", dest="not_ready", action="store_true", help="not ready yet")
     agent.set_defaults(func=run_agent)
@@ -122,6 +127,13 @@ def _one_shot(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         return "msg.send", {"text": args.text}
     if args.action == "ready":
         return "cue.answer", {"cue_id": args.cue_id, "ready": not args.not_ready}
+    if args.action == "progress":
+        return "conclusion.report", {
+            "conclusion_id": args.conclusion,
+            "text": args.text,
+            "percent": args.percent,
+            "done": args.done,
+        }
     if args.action == "report-fault":
         return "fault.report", {
             "category": args.category,

@@ -261,3 +261,26 @@ async def test_the_agent_replies_to_the_centre_and_answers_its_cue(fast):
     assert answered["data"] == {"cue_id": cue["data"]["cue_id"], "site": "HUE", "ready": False}
     for client in (op, assistant):
         await client.close()
+
+
+async def test_the_agent_reports_progress_on_a_conclusion(fast):
+    """`agent progress K001 --percent 60 TEXT`, then `--done`: the centre sees both."""
+    op = await Client.connect(fast.ws_url, await fast.login("operator"))
+    deadline = fast.runtime.options.clock_ms() + 7 * 86_400_000
+    ack = await op.cmd(
+        "conclusion.add", {"text": "Báo cáo chuyển đổi số", "sites": ["HUE"], "deadline": deadline}
+    )
+    cid = ack["result"]["conclusion_id"]
+    code, out, _ = await agent(
+        fast.url, "--username", "site-hue", "progress", cid, "Đã giao Sở", "--percent", "60"
+    )
+    assert code == 0 and out.startswith("ok: conclusion.report")
+    first = await op.event("conclusion.reported", site="HUE")
+    assert (first["data"]["percent"], first["data"]["done"]) == (60, False)
+    code, _, _ = await agent(fast.url, "--username", "site-hue", "progress", cid, "--done")
+    assert code == 0
+    done = await op.event("conclusion.reported", site="HUE", done=True)
+    assert done["data"]["percent"] == 100
+    code, _, err = await agent(fast.url, "--username", "site-dng", "progress", cid, "--done")
+    assert code == 1 and "conflict" in err  # DNG is not responsible for it
+    await op.close()
