@@ -18,6 +18,7 @@ from controlroom.config import ConferenceConfig
 from controlroom.report import build_report, from_records
 from controlroom.report.document import render_document
 from tests.report.script import Script
+from tests.report.test_followup import paper_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -67,11 +68,13 @@ def test_a_template_in_the_conference_directory_replaces_the_default(report, dem
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-async def test_every_printed_page_carries_the_classification_and_the_header(
-    report, demo_config, tmp_path
-):
+async def test_every_printed_page_carries_the_classification_and_the_header(demo_config, tmp_path):
+    """The conference with its paperwork (minutes, three conclusions followed up by two
+    sites, one part done and one overdue), printed: the header, the follow-up in
+    words, the minutes in the annex, and the classification on every page."""
     playwright_api = pytest.importorskip("playwright.async_api")
     pypdf = pytest.importorskip("pypdf")
+    report = paper_day(demo_config)
     page_html = render_document(report, demo_config.document, "vi")
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
@@ -86,6 +89,10 @@ async def test_every_printed_page_carries_the_classification_and_the_header(
     assert len(texts) >= 3  # the document, then the annex on pages of its own
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in texts[0]
     assert "BÁO CÁO" in texts[0]
+    whole = " ".join(texts)
+    assert "Hội nghị có 3 kết luận, giao 4 phần việc cho các điểm cầu: 1 đã hoàn thành" in whole
+    assert "1 quá hạn" in whole and "BIÊN BẢN HỘI NGHỊ" in whole.upper()
+    assert "Đồng chí Chủ trì kết luận phần thảo luận" in whole
     for number, text in enumerate(texts, 1):
         assert text.count("MẬT") >= 2, number  # at the top and the bottom of each page
     if shutil.which("pdftoppm") is None:

@@ -19,6 +19,11 @@ DAY = 86_400_000
 
 @pytest.fixture
 def report(demo_config: ConferenceConfig) -> dict[str, Any]:
+    return paper_day(demo_config)
+
+
+def paper_day(demo_config: ConferenceConfig) -> dict[str, Any]:
+    """The scripted conference with its minutes and three conclusions followed up."""
     s = scripted(demo_config)
 
     def at(hhmmss: str, day: int = 0) -> int:
