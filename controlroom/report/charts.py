@@ -14,7 +14,7 @@ import math
 from html import escape
 from typing import Any
 
-from controlroom.report.i18n import clock, duration, t
+from controlroom.report.i18n import clock, duration_words, t
 
 STRIP_COLUMNS = 240
 FAULT_BARS = 24
@@ -65,14 +65,26 @@ def _legend(keys: list[str], y: float, lang: str) -> list[str]:
     return out
 
 
+def _namer(report: dict[str, Any]) -> Any:
+    """A site's name for a chart's label (a leader reads names, not codes), cut short."""
+    names = {r["site"]: r["name"] for r in report["attendance"]["sites"]}
+
+    def name(code: str) -> str:
+        text = names.get(code) or code
+        return text if len(text) <= 22 else text[:21] + "…"
+
+    return name
+
+
 def link_strip(report: dict[str, Any], lang: str) -> str:
     """Sites × time: each site's link state across the conference window."""
     window, tz = report["window"], report["conference"]["timezone"]
     start, end = window["start"], window["end"]
     span = max(1, end - start)
-    x0, plot, row = 64.0, WIDTH - 70.0, 11
+    x0, plot, row = 130.0, WIDTH - 136.0, 11
     body: list[str] = []
     timeline = report["attendance"]["timeline"]
+    name = _namer(report)
     for index, site in enumerate(timeline):
         y = index * row
         cells = [-1] * STRIP_COLUMNS
@@ -83,7 +95,7 @@ def link_strip(report: dict[str, Any], lang: str) -> str:
             for col in range(max(0, first), min(STRIP_COLUMNS - 1, last) + 1):
                 if rank > cells[col]:
                     cells[col] = rank
-        body.append(f'<text x="0" y="{y + 8}" class="lbl">{escape(site["site"])}</text>')
+        body.append(f'<text x="0" y="{y + 8}" class="lbl">{escape(name(site["site"]))}</text>')
         col = 0
         while col < STRIP_COLUMNS:
             rank, run = cells[col], 1
@@ -142,16 +154,17 @@ def speaking_per_site(report: dict[str, Any], lang: str, limit: int = 40) -> str
     """Total speaking time of each site that spoke (the longest first)."""
     rows = [r for r in report["speaking"]["per_site"] if r["total_s"] > 0][:limit]
     top = max([r["total_s"] for r in rows] + [1])
-    x0, plot, row = 64.0, WIDTH - 140.0, 16
+    x0, plot, row = 130.0, WIDTH - 230.0, 16
     body: list[str] = []
+    name = _namer(report)
     for index, r in enumerate(rows):
         y = index * row
         w = r["total_s"] / top * plot
-        body.append(f'<text x="0" y="{y + 11}" class="lbl">{escape(r["site"])}</text>')
+        body.append(f'<text x="0" y="{y + 11}" class="lbl">{escape(name(r["site"]))}</text>')
         body.append(
             f'<rect x="{x0}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" fill="#1565c0"/>'
         )
-        label = duration(r["total_s"])
+        label = escape(duration_words(r["total_s"], lang))
         body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 11}" class="lbl">{label}</text>')
     if not rows:
         body.append(f'<text x="0" y="12" class="lbl">{escape(t("no_rows", lang))}</text>')

@@ -55,8 +55,8 @@ svg .lbl { font-size: 9px; fill: #222; } svg .tick { font-size: 8px; fill: #555;
 svg .grid { stroke: #9e9e9e; stroke-width: 0.5; stroke-dasharray: 2 2; }
 footer { margin-top: 18px; font-size: 11px; color: #555; }
 @media print {
-  body { padding: 0; font-size: 10px; max-width: none; }
-  table { font-size: 8px; } th, td { padding: 1px 3px; }
+  body { padding: 0; font-size: 11px; max-width: none; }
+  table { font-size: 9px; } th, td { padding: 1px 3px; }
   thead { display: table-header-group; } tr, svg, .figure { break-inside: avoid; }
   h2, h3, caption { break-after: avoid; } section { break-inside: auto; }
   .figures { grid-template-columns: repeat(4, 1fr); }
