@@ -8,6 +8,9 @@ Rules:
   row of labels in the report's language, times as ISO 8601 local times, durations in
   seconds and ratios as fractions (0..1), enums as their codes (``critical``).
 - ``csv_zip`` packs every table into one zip (``report-<conference>-csv.zip``).
+- ``excel=True`` (``?format=csv&for=excel``): the CSV for people instead, as the
+  reader's spreadsheet opens it: in Vietnamese semicolons and a decimal comma, words
+  for codes, local dates and times, shares as percentages.
 - ``xlsx_book``: every table as a sheet of one workbook for people: labels and words
   in the report's language, times as dates the spreadsheet shows in the conference's
   zone, durations in seconds and shares as percentages as numbers, a bold frozen
@@ -23,7 +26,7 @@ import zipfile
 from typing import Any
 
 from controlroom.csv_safety import safe_row
-from controlroom.report.i18n import iso, t
+from controlroom.report.i18n import clock, iso, number, t
 from controlroom.report.tables import Table, tables
 
 
@@ -44,37 +47,63 @@ def _cell(kind: str, value: Any, tz: str, lang: str = "vi") -> Any:
     return value
 
 
-def table_csv(table: Table, lang: str, tz: str) -> str:
-    """One table as CSV text (with a BOM); no cell can run as a spreadsheet formula."""
+def _excel_cell(kind: str, value: Any, tz: str, lang: str) -> Any:
+    """A cell as a person's spreadsheet shows it: words, local times, decimal comma."""
+    if value is None or value == "":
+        return ""
+    if kind == "time":
+        return clock(value, tz, with_date=True)
+    if kind == "enum":
+        return t(str(value), lang)
+    if kind == "bool":
+        return t("yes" if value else "no", lang)
+    if kind == "ratio" and isinstance(value, int | float):
+        return number(value * 100, lang)
+    if kind == "words" and isinstance(value, dict):
+        return value.get(lang) or value.get("vi") or ""
+    if isinstance(value, float):
+        return number(value, lang, digits=1)
+    return value
+
+
+def table_csv(table: Table, lang: str, tz: str, excel: bool = False) -> str:
+    """One table as CSV text (with a BOM); no cell can run as a spreadsheet formula.
+
+    ``excel``: the CSV a spreadsheet opens as a table for people, in Vietnamese with
+    semicolons and a decimal comma (as Vietnamese Excel reads it), words for codes and
+    local times; otherwise codes, ISO times and seconds for programs.
+    """
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    delimiter = ";" if excel and lang == "vi" else ","
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(safe_row(t(c.label, lang) for c in table.columns))
+    cell = _excel_cell if excel else _cell
     for row in table.rows:
-        writer.writerow(safe_row(_cell(c.kind, row.get(c.key), tz, lang) for c in table.columns))
+        writer.writerow(safe_row(cell(c.kind, row.get(c.key), tz, lang) for c in table.columns))
     return out.getvalue()
 
 
-def csv_table(report: dict[str, Any], name: str, lang: str) -> str | None:
+def csv_table(report: dict[str, Any], name: str, lang: str, excel: bool = False) -> str | None:
     """The CSV of the table ``name``, or None when there is no such table."""
     tz = report["conference"]["timezone"]
     for table in tables(report):
         if table.name == name:
-            return table_csv(table, lang, tz)
+            return table_csv(table, lang, tz, excel)
     return None
 
 
-def csv_files(report: dict[str, Any], lang: str) -> dict[str, str]:
+def csv_files(report: dict[str, Any], lang: str, excel: bool = False) -> dict[str, str]:
     """Every table as ``{file name: CSV text}``."""
     tz = report["conference"]["timezone"]
-    return {f"{table.name}.csv": table_csv(table, lang, tz) for table in tables(report)}
+    return {f"{table.name}.csv": table_csv(table, lang, tz, excel) for table in tables(report)}
 
 
-def csv_zip(report: dict[str, Any], lang: str) -> bytes:
+def csv_zip(report: dict[str, Any], lang: str, excel: bool = False) -> bytes:
     """Every table's CSV in one zip archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in csv_files(report, lang).items():
+        for name, text in csv_files(report, lang, excel).items():
             archive.writestr(name, text.encode("utf-8"))
     return buffer.getvalue()
 
@@ -119,12 +148,12 @@ def xlsx_book(report: dict[str, Any], lang: str) -> bytes:
                 else:
                     values.append(v)
             sheet.append(values)
-        for number, c in enumerate(table.columns, 1):
+        for column, c in enumerate(table.columns, 1):
             if c.kind == "time":
-                for cells in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+                for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
                     cells[0].number_format = "dd/mm/yyyy hh:mm:ss"
             elif c.kind == "ratio":
-                for cells in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+                for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
                     cells[0].number_format = "0.0%"
     buffer = io.BytesIO()
     book.save(buffer)

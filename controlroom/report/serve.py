@@ -71,12 +71,13 @@ async def report_response(hub: Any, params: Any, now_ms: int) -> Response:
     if fmt == "json":
         return Response(to_json(report), media_type="application/json")
     if fmt == "csv":
+        excel = params.get("for") == "excel"
         if table is not None:
-            text = csv_table(report, table, lang) or ""
+            text = csv_table(report, table, lang, excel) or ""
             headers = {"content-disposition": f'attachment; filename="{name}-{table}.csv"'}
             return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
         headers = {"content-disposition": f'attachment; filename="{name}-csv.zip"'}
-        return Response(csv_zip(report, lang), media_type="application/zip", headers=headers)
+        return Response(csv_zip(report, lang, excel), media_type="application/zip", headers=headers)
     if fmt == "xlsx":
         book = await asyncio.to_thread(xlsx_book, report, lang)
         headers = {"content-disposition": f'attachment; filename="{name}.xlsx"'}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import zipfile
 from typing import Any
@@ -237,3 +238,26 @@ def test_a_data_directory_verifies_whether_data_was_stored_sorted_or_not(
     db.close()
     broken = read_data_dir(tmp_path, "demo").verification
     assert not broken.ok and "altered" in broken.reason
+
+
+def test_csv_for_excel_reads_as_vietnamese_excel_does(report):
+    """for=excel: semicolons, a decimal comma, words for codes, local times."""
+    text = csv_table(report, "faults", "vi", excel=True)
+    assert text is not None
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Mức độ"] in ("Nghiêm trọng", "Lớn") and row["Trạng thái"] in (
+        "Mới",
+        "Đã tiếp nhận",
+        "Đã xử lý",
+    )
+    assert "/" in row["Báo lúc"] and "T" not in row["Báo lúc"]  # dd/mm/yyyy hh:mm:ss
+    sites = list(
+        csv.reader(
+            io.StringIO(csv_table(report, "sites", "vi", excel=True).lstrip("\ufeff")),
+            delimiter=";",
+        )
+    )
+    hni = next(dict(zip(sites[0], r, strict=True)) for r in sites[1:] if r[0] == "HNI")
+    assert re.fullmatch(r"\d+,\d", hni["Tỷ lệ"]), hni["Tỷ lệ"]  # a percentage, decimal comma
+    assert csv_table(report, "faults", "en", excel=True).splitlines()[0].count(",") > 3
