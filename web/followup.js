@@ -4,7 +4,8 @@
 // (its own part of each conclusion: report progress, or that it is done).
 
 import { t } from "./i18n.js";
-import { h, fill, button, panel, field, ask, dateOf, endOfDay } from "./ui.js";
+import { h, fill, button, panel, field, ask, dateOf, endOfDay, toast } from "./ui.js";
+import { photoEl, upload } from "./threads.js";
 
 const PART_RANK = { done: 0, open: 1, in_progress: 1, accepted: 3 };
 
@@ -27,9 +28,11 @@ function partLine(p) {
   return p.overdue && p.state !== "accepted" && p.state !== "done" ? `${word} · ${t("concl.overdue")}` : word;
 }
 
-function lastReport(p) {
+function lastReport(ctx, p) {
   const r = p.reports.at(-1);
-  return r && r.text ? h("div", { class: "sub concl-report" }, `“${r.text}”`) : null;
+  if (!r || (!r.text && !r.photo)) return null;
+  return h("div", { class: "sub concl-report" }, r.text ? `“${r.text}”` : null,
+    r.photo ? photoEl(ctx, r.photo) : null);
 }
 
 /** The central team's pane: {el, render}. */
@@ -92,7 +95,7 @@ export function conclusionsPanel(ctx) {
       },
       h("span", { class: "concl-site" }, state.sites[code]?.name || code),
       h("span", { class: "concl-state" }, partLine(part)),
-      lastReport(part),
+      lastReport(ctx, part),
       part.state === "done" ? h("span", { class: "row wrap actions" },
         ctx.can("conclusion.accept") ? button(t("concl.accept"),
           () => ctx.cmd("conclusion.accept", { conclusion_id: c.conclusion_id, site: code }), "ok") : null,
@@ -129,7 +132,7 @@ export function siteConclusions(ctx, code) {
     h("div", { class: "sub" }, t("concl.due", { date: dateOf(c.deadline) })),
     h("div", { class: "concl-state" }, partLine(part)),
     part.note ? h("div", { class: "concl-note" }, t("concl.returned", { note: part.note })) : null,
-    lastReport(part),
+    lastReport(ctx, part),
     form);
   }
 
@@ -138,16 +141,26 @@ export function siteConclusions(ctx, code) {
       field(t("concl.progress_text"), h("textarea", { name: "text", rows: 2, maxlength: 2000 })),
       field(t("concl.percent"), h("input", { name: "percent", type: "number", min: 0, max: 100,
         value: String(part.percent || 0), inputmode: "numeric" })),
+      h("label", { class: "thread-attach" }, t("concl.attach"),
+        h("input", { type: "file", name: "photo", accept: "image/*", class: "visually-hidden" })),
       h("label", { class: "toggle" }, h("input", { type: "checkbox", name: "done" }), t("concl.done")),
       h("button", { type: "submit", class: "primary" }, t("concl.send")));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = new FormData(form);
       const percent = Math.max(0, Math.min(100, Number.parseInt(String(f.get("percent") || "0"), 10) || 0));
-      await ctx.cmd("conclusion.report", {
-        conclusion_id: c.conclusion_id, text: String(f.get("text") || "").trim(), percent,
-        done: f.get("done") === "on",
-      }, t("done.sent"));
+      const args = { conclusion_id: c.conclusion_id, text: String(f.get("text") || "").trim(), percent,
+        done: f.get("done") === "on" };
+      const picked = form.elements.photo.files[0];
+      if (picked) {
+        try {
+          args.photo = await upload(ctx, code, "site", picked);
+        } catch (err) {
+          toast(t(err.code === "too_large" ? "thread.photo_big" : "thread.photo_failed"));
+          return;
+        }
+      }
+      await ctx.cmd("conclusion.report", args, t("done.sent"));
     });
     return form;
   }

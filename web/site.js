@@ -179,7 +179,10 @@ export function mount(container, ctx) {
   // What the centre asks of the technician sounds (live events, not a snapshot's).
   ctx.store.subscribe((state, ev) => {
     const d = ev?.data || {};
-    if ((ev?.name === "msg.sent" && d.side === "centre") || ev?.name === "announce.sent" || ev?.name === "cue.sent") {
+    // and what it owes on a conclusion: a new one, one sent back, one overdue.
+    const owing = ["conclusion.added", "conclusion.returned", "conclusion.overdue"].includes(ev?.name);
+    if ((ev?.name === "msg.sent" && d.side === "centre") || ev?.name === "announce.sent" || ev?.name === "cue.sent"
+      || owing) {
       alert("message");
     }
   });

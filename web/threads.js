@@ -17,7 +17,7 @@ function photosPath(ctx) {
 }
 
 /** An <img> of a stored photo, fetched with the session's token (an <img src> cannot send it). */
-function photoEl(ctx, id) {
+export function photoEl(ctx, id) {
   const img = h("img", { class: "msg-photo", alt: t("thread.photo"), loading: "lazy" });
   const known = photoUrls.get(id);
   if (known) {
@@ -54,7 +54,8 @@ async function shrink(file) {
   }
 }
 
-async function upload(ctx, code, side, file) {
+/** Sends a photo (scaled down) to POST /photos; its id, or an error with a `code`. */
+export async function upload(ctx, code, side, file) {
   const body = await shrink(file);
   const query = side === "centre" ? `?site=${encodeURIComponent(code)}` : "";
   const res = await fetch(`${photosPath(ctx)}${query}`, {

@@ -5,9 +5,11 @@ site and the centre see it overdue."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from tests.e2e.conftest import command, console, expect
+from tests.integration.test_threads import png
 
 
 async def test_a_conclusion_from_the_form_to_acceptance_and_overdue(browser, quiet_hub):
@@ -38,6 +40,9 @@ async def test_a_conclusion_from_the_form_to_acceptance_and_overdue(browser, qui
     )
     assert parts == [["HUE"]]
     await mine.locator("textarea[name=text]").fill("Đã gửi báo cáo về Văn phòng")
+    await mine.locator("input[name=photo]").set_input_files(
+        {"name": "bao-cao.png", "mimeType": "image/png", "buffer": png(40, 30)}
+    )
     await mine.locator("input[name=done]").check()
     await mine.get_by_role("button", name="Gửi báo cáo").click()
     await expect(mine.locator(".concl-state")).to_have_text("Đã xong, chờ tiếp nhận")
@@ -47,6 +52,8 @@ async def test_a_conclusion_from_the_form_to_acceptance_and_overdue(browser, qui
     await op.locator("[role=tab][data-tab=conclusions]").click()
     part = op.locator("section.conclusions .concl-part[data-site=HUE]")
     await expect(part).to_contain_text("Đã gửi báo cáo về Văn phòng")
+    # The photo attached to the report, fetched with the operator's token.
+    await expect(part.locator("img.msg-photo")).to_have_attribute("src", re.compile(r"^blob:"))
     await part.get_by_role("button", name="Tiếp nhận kết quả").click()
     await expect(part.locator(".concl-state")).to_have_text("Đã tiếp nhận kết quả")
     await expect(mine.locator(".concl-state")).to_have_text("Đã tiếp nhận kết quả")

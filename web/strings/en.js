@@ -454,4 +454,5 @@ export default {
   "minutes.by": "Written by {who}",
   "minutes.edited_by": "Edited by {who} at {time}",
   "minutes.edit": "Edit",
+  "concl.attach": "Attach a photo",
 };

@@ -454,4 +454,5 @@ export default {
   "minutes.by": "Người ghi: {who}",
   "minutes.edited_by": "Đã sửa: {who} lúc {time}",
   "minutes.edit": "Sửa",
+  "concl.attach": "Đính kèm ảnh",
 };
