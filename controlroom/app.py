@@ -46,6 +46,7 @@ from controlroom.store.checkpoints import load_private_key
 from controlroom.store.photos import FilePhotos, PhotoStore, RedisPhotos
 from controlroom.store.reads import ReadLogs
 from controlroom.store.sqlite import SqliteEventLog
+from probes.looplag import LoopLag
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.connection import Connection, EdgeConfig, serve, wall_ms
 from signaling.http_guard import HttpLimits, guarded_h11
@@ -135,6 +136,8 @@ class Runtime:
         self.links: dict[str, LinkMonitor] = {}
         #: Who viewed what, when (store/reads.py), apart from the event log.
         self.reads = ReadLogs(options.data_dir / "reads")
+        #: How late the event loop runs: a pong handled late is not judged as an RTT.
+        self.loop_lag = LoopLag()
         self.testcalls: dict[str, TestCallRunner] = {}
         self.checkpointers: list[Checkpointer] = []
         self.bridge_pollers: list[BridgePoller] = []
@@ -180,11 +183,13 @@ class Runtime:
         self.sessions.on_refused = lambda conn, kind, code: self.refused(
             kind, code, _account_of(conn), conn.peer
         )
+        self.loop_lag.start()
         for hub in self.hubs.values():
             await hub.start()
             await self._record_start(hub)
             QueuePositions(hub)
             monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
+            monitor.loop_lag = self.loop_lag
             self.links[hub.id] = monitor
             if self.options.redis_url:
                 channel = f"cr:{{{hub.id}}}:links"
@@ -320,6 +325,7 @@ class Runtime:
         for hub in self.hubs.values():
             await hub.stop()
         self.reads.close()
+        await self.loop_lag.stop()
         await self.store.close()
         await self.photos.close()
 

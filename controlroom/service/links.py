@@ -43,10 +43,14 @@ from controlroom.service.link_ring import STATE_CODES, SampleRing
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
 from controlroom.service.site_link import LOSS_WINDOW, SiteLink, parse_stats
 from controlroom.wire import links_frame
+from probes.looplag import LoopLag
 from probes.prober import Prober
 from probes.target import parse_target
 from signaling.connection import Connection
 from signaling.errors import CLOSE_SERVICE_RESTART, SignalError
+
+#: A pong handled this late (the hub's event loop was busy) is not judged as an RTT.
+LAG_DISCOUNT_MS = 100.0
 
 log = logging.getLogger("controlroom.links")
 
@@ -64,6 +68,10 @@ class LinkMonitor:
         self.heartbeat_s = heartbeat_s
         self.clock_ms = clock_ms
         self.thresholds = hub.config.settings.thresholds
+        #: The event loop's lateness (probes.looplag), when the runtime measures it.
+        self.loop_lag: LoopLag | None = None
+        #: Pongs not judged because the hub itself was late handling them.
+        self.discounted = 0
         #: The conference path (probes, the bridge) is offline after two silent
         #: heartbeats, so that every console shows it within 2 heartbeats + 1 s: the
         #: hub measures it itself, no client backoff or phone in a pocket to allow for.
@@ -185,7 +193,13 @@ class LinkMonitor:
             pongs.clear()
         for _ in range(min(lost, LOSS_WINDOW)):
             pongs.add(None)
-        pongs.add(rtt_ms)
+        # A pong that waited for a busy hub measures the hub, not the site's network:
+        # it proves the site is there, but its RTT is not judged.
+        stalled = self.loop_lag is not None and self.loop_lag.worst_ms(rtt_ms) >= LAG_DISCOUNT_MS
+        if stalled:
+            self.discounted += 1
+        else:
+            pongs.add(rtt_ms)
         link.rtt_ms, link.jitter_ms, link.loss_pct = pongs.rtt_ms, pongs.jitter_ms, pongs.loss_pct
         link.last_heard = now
         self._sample(link, now)

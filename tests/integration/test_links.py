@@ -192,3 +192,24 @@ async def test_revoked_account_loses_its_open_session(tmp_path):
         answer = await site.cmd("site.status", {"audio": "ok", "video": "ok"})
         assert answer["code"] == "unauthenticated"
         assert await site.wait_closed() == 4001
+
+
+async def test_a_busy_hub_is_not_read_as_a_slow_network(fast):
+    """Pongs that waited for a blocked event loop (the hub busy, 400 ms at a time) are
+    not judged: the site stays online. Without the loop-lag discount the very same
+    pauses degrade it, so the test can fail."""
+    op = await Client.connect(fast.ws_url, await fast.login("operator"))
+    site = await Client.connect(fast.ws_url, await fast.login("site-hni"))
+    await op.event("link.changed", site="HNI", to="online")
+    monitor = fast.runtime.links["demo"]
+    assert monitor.loop_lag is not None
+    site.stall_on_ping_s = 0.4
+    async with asyncio.timeout(10):
+        while monitor.discounted < 4:  # four pongs taken across a pause, set aside
+            await asyncio.sleep(0.05)
+    assert monitor.sites["HNI"].health.state == "online"
+    assert not any(e["name"] == "link.changed" and e["data"]["to"] == "degraded" for e in op.events)
+    monitor.loop_lag = None  # the same pauses, judged as RTT
+    degraded = await op.event("link.changed", site="HNI", to="degraded")
+    assert degraded["data"]["rtt_ms"] > 300
+    site.stall_on_ping_s = 0.0

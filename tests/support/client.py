@@ -40,6 +40,9 @@ class Client:
         self.synced: dict[str, Any] | None = None
         self.answer_pings = True
         self.pong_delay_s = 0.0
+        #: Block the whole event loop this long on each ping (the hub shares the loop in
+        #: tests: a busy hub process, not a slow network).
+        self.stall_on_ping_s = 0.0
         self._pongs: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
         self._ponger = asyncio.create_task(self._send_pongs())
         self.links: list[dict[str, Any]] = []
@@ -96,6 +99,8 @@ class Client:
                 else:
                     assert isinstance(message, bytes), "MessagePack sessions get binary frames"
                     frame = msgpack.unpackb(message, raw=False)
+                if frame["type"] == "ping" and self.stall_on_ping_s:
+                    time.sleep(self.stall_on_ping_s)  # noqa: ASYNC251 - the point: a busy loop
                 if frame["type"] == "ping" and self.answer_pings:
                     # One queue, one sender: a link is FIFO, a pong never overtakes another.
                     self._pongs.put_nowait((time.monotonic() + self.pong_delay_s, frame["n"]))
