@@ -35,6 +35,7 @@ from controlroom.resources import web_dir
 from controlroom.security_headers import SecurityHeaders
 from controlroom.service.bridge_poll import BridgePoller
 from controlroom.service.checkpoints import Checkpointer
+from controlroom.service.decider import Deciders
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import HubMetrics, RefusalLog
@@ -45,6 +46,7 @@ from controlroom.store.base import EventLog, SharedLog
 from controlroom.store.checkpoints import load_private_key
 from controlroom.store.photos import FilePhotos, PhotoStore, RedisPhotos
 from controlroom.store.reads import ReadLogs
+from controlroom.store.redis_streams import RedisEventLog
 from controlroom.store.sqlite import SqliteEventLog
 from probes.looplag import LoopLag
 from signaling.codecs import JsonCodec, MsgpackCodec
@@ -146,6 +148,8 @@ class Runtime:
             load_private_key(options.checkpoint_key) if options.checkpoint_key else None
         )
         self._sweeper: asyncio.Task[None] | None = None
+        #: With a shared log: one instance decides each conference, the others relay.
+        self.deciders: Deciders | None = None
         self.metrics = HubMetrics(self.hubs, self._connections, self._link_states)
         self.metrics.attach()
         self._refusal_log = RefusalLog()
@@ -184,8 +188,12 @@ class Runtime:
             kind, code, _account_of(conn), conn.peer
         )
         self.loop_lag.start()
+        if self.options.redis_url and self.store.shared:
+            self.deciders = Deciders(self.options.redis_url, cast(RedisEventLog, self.store))
         for hub in self.hubs.values():
             await hub.start()
+            if self.deciders is not None:
+                await self.deciders.join(hub)
             await self._record_start(hub)
             QueuePositions(hub)
             monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
@@ -324,6 +332,8 @@ class Runtime:
             await signer.stop()  # the last checkpoint: a clean stop ends signed
         for hub in self.hubs.values():
             await hub.stop()
+        if self.deciders is not None:
+            await self.deciders.stop()  # after the last commit: the next decider starts clean
         self.reads.close()
         await self.loop_lag.stop()
         await self.store.close()

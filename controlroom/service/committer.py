@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import logging
 from collections import deque
@@ -49,7 +50,7 @@ from controlroom.domain import (
 )
 from controlroom.service.errors import Unavailable, UnsafeEvent
 from controlroom.service.publisher import Publisher
-from controlroom.store.base import Answer, EventLog, SeqConflict, SharedLog, Snapshot
+from controlroom.store.base import Answer, EventLog, Fenced, SeqConflict, SharedLog, Snapshot
 from controlroom.store.chain import GENESIS, Record, link_hash
 
 log = logging.getLogger("controlroom.hub")
@@ -117,6 +118,10 @@ class Committer:
         self._stale = False
         self._local_seqs: deque[int] = deque(maxlen=10_000)
         self.listeners: list[Callable[[Event], None]] = []
+        #: Appends another writer won (with one decider per conference: none).
+        self.conflicts = 0
+        self._seq_waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiter_ids = itertools.count()
 
     @property
     def durable_head_hash(self) -> str:
@@ -167,6 +172,7 @@ class Committer:
             try:
                 await self.store.append(self.id, self.durable_seq, records, answers)
             except SeqConflict as exc:
+                self.conflicts += 1
                 if give_up:
                     self._rollback(batch, exc)
                     return True
@@ -196,6 +202,11 @@ class Committer:
         self.durable_seq = rec.event.seq
         self._durable_hash = rec.hash
         self.publisher.event(rec.event.to_wire())
+        waiters = self._seq_waiters
+        while waiters and waiters[0][0] <= rec.event.seq:
+            future = heapq.heappop(waiters)[2]
+            if not future.done():
+                future.set_result(None)
         for listener in self.listeners:
             try:
                 listener(rec.event)
@@ -265,7 +276,26 @@ class Committer:
         self._reset_speculation()
         for pending in doomed:
             if not pending.future.done():
-                pending.future.set_exception(Unavailable(str(exc)))
+                # Fenced stays itself: the hub relays those commands to the new decider.
+                failure = exc if isinstance(exc, Fenced) else Unavailable(str(exc))
+                pending.future.set_exception(failure)
+
+    async def wait_durable(self, seq: int, timeout_s: float) -> bool:
+        """Wait until the event at ``seq`` is applied here (another instance decided it)."""
+        if seq <= self.durable_seq:
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._seq_waiters, (seq, next(self._waiter_ids), future))
+        try:
+            await asyncio.wait_for(future, timeout_s)
+            return True
+        except TimeoutError:
+            return False
+
+    async def catch_up(self) -> None:
+        """Apply every record of the shared log not yet applied (before deciding alone)."""
+        async with self._log_lock:
+            await self._catch_up(follow=True)
 
     async def tail_loop(self) -> None:
         """With a shared log: apply what other hub instances append, as it comes."""

@@ -16,6 +16,10 @@ Idempotency: an answer is remembered per (account, command id) in memory and in
 the log (same transaction as the events), so a repeat gets the same answer, also
 after a restart. Timers are ``Tick`` commands issued by the clock.
 
+Several instances on one shared log: only the one holding the conference's lease
+decides (``leader``, see ``decider.py``); on the others every command, system
+command and record is relayed to it, and answered once its events are here too.
+
 It must never: publish or acknowledge an event before it is durable, decide on a
 state that includes events of a failed commit, or hold the event loop on I/O.
 """
@@ -24,26 +28,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from typing import Any
 
-from controlroom import package_version
 from controlroom.config import ConferenceConfig
+from controlroom.config.fingerprint import config_fingerprint
 from controlroom.domain import (
     SYSTEM,
-    AckFaults,
     Actor,
     ConferenceState,
     DomainError,
     Event,
     NewEvent,
-    ResolveFaults,
     Tick,
     decide,
     initial_state,
@@ -51,7 +50,9 @@ from controlroom.domain import (
     parse_command,
 )
 from controlroom.domain.errors import InvalidArgs
+from controlroom.service.answers import ack_result, relay_answers
 from controlroom.service.committer import Committer
+from controlroom.service.decider import RELAY_ACCOUNT, system_body
 from controlroom.service.errors import Unavailable, error_answer
 from controlroom.service.publisher import Publisher
 from controlroom.store.base import Answer, EventLog
@@ -62,25 +63,10 @@ from signaling.ratelimit import KeyedBuckets
 
 log = logging.getLogger("controlroom.hub")
 
-RESULT_KEYS = ("fault_id", "request_id", "item_id", "call", "conclusion_id")
 ANSWER_CACHE = 50_000
 TIMER_COALESCE_S = 0.05
-
-
-def config_fingerprint(config: ConferenceConfig) -> str:
-    """A digest of everything the initial state is built from (snapshots are keyed by it).
-
-    The code's version is part of it: after an upgrade the state is rebuilt from the
-    events once, never read from a snapshot whose shape an older version wrote.
-    """
-    body = {
-        "version": package_version(),
-        "conference": asdict(config.conference),
-        "settings": asdict(config.settings),
-        "sites": [asdict(s) for s in config.sites],
-        "agenda": [asdict(a) for a in config.agenda],
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+#: How long an edge waits for the events of a command the decider acknowledged.
+RELAYED_EVENT_WAIT_S = 2.0
 
 
 class ConferenceHub:
@@ -124,6 +110,9 @@ class ConferenceHub:
         self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        #: Who decides this conference when instances share the log (``service.decider``);
+        #: None: this instance alone writes it.
+        self.leader: Any = None
         #: Called with (command name, seconds spent in ``execute``); metrics set it.
         self.on_command: Callable[[Any, float], None] | None = None
 
@@ -221,13 +210,38 @@ class ConferenceHub:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            answer = await self._execute(actor, command_id, name, args)
+            answer = await self._decide_or_relay(actor, command_id, name, args)
         except BaseException as exc:  # noqa: BLE001 - mapped to the wire, never raised
             answer = error_answer(exc, command_id)
         finally:
             del self._inflight[key]
         future.set_result(answer)
         return answer
+
+    async def _decide_or_relay(
+        self, actor: Actor, command_id: Any, name: Any, args: Any
+    ) -> dict[str, Any]:
+        """Decide here, or relay to the conference's decider when another instance is it."""
+        if self.leader is None:
+            return await self._execute(actor, command_id, name, args)
+        body = {"actor": actor.to_wire(), "id": command_id, "name": name, "args": args}
+        answer = await self.leader.run(
+            "cmd", body, lambda _request: self._execute(actor, command_id, name, args)
+        )
+        if not isinstance(answer, dict):
+            raise Unavailable("the decider sent no answer")
+        if answer.get("type") == "ack" and isinstance(answer.get("seq"), int):
+            # Decided elsewhere: answer once the events are here too, as a lone hub does.
+            await self.committer.wait_durable(answer["seq"], RELAYED_EVENT_WAIT_S)
+        if answer.get("code") != "rate_limited":
+            self._remember(actor.account, str(command_id), answer)
+        return answer
+
+    async def decide_command(
+        self, actor: Actor, command_id: Any, name: Any, args: Any
+    ) -> dict[str, Any]:
+        """A command an edge relayed to this instance, the decider."""
+        return await self.execute(actor, command_id, name, args)
 
     async def _execute(self, actor: Actor, command_id: Any, name: Any, args: Any) -> dict[str, Any]:
         if not self.ready:
@@ -261,7 +275,7 @@ class ConferenceHub:
                 return [], [Answer(account, key, refusal)], refusal
             records = self.committer.chain(actor, events, now)
             seq = records[-1].event.seq if records else self.committer.assigned_seq
-            result = _result(events, command)
+            result = ack_result(events, command)
             answer = ack_frame(command_id, seq, result)
             return records, [Answer(account, key, answer)], answer
 
@@ -273,23 +287,73 @@ class ConferenceHub:
     async def record(self, actor: Actor, events: Iterable[NewEvent]) -> int:
         """Append events decided outside the domain (e.g. a test call's result); last seq."""
         decided = list(events)
+        if self.leader is None:
+            return await self._record_here(actor, decided, None)
+        body = {"actor": actor.to_wire(), "events": [[e.name, e.data] for e in decided]}
+        answer = await self.leader.run(
+            "record", body, lambda request: self.decide_record(actor, decided, request)
+        )
+        return await self._relayed_seq(answer)
+
+    async def decide_record(
+        self, actor: Actor, events: list[NewEvent], request: str | None
+    ) -> dict[str, Any]:
+        """Record events on this instance, the decider (``request``: relayed under that id)."""
+        return {"seq": await self._record_here(actor, events, request)}
+
+    async def _record_here(self, actor: Actor, decided: list[NewEvent], request: str | None) -> int:
+        known = await self._relayed_answer(request)
+        if known is not None:
+            return known
 
         def attempt() -> tuple[list[Record], list[Answer], Any]:
             records = self.committer.chain(actor, decided)
-            return records, [], records[-1].event.seq if records else self.committer.assigned_seq
+            seq = records[-1].event.seq if records else self.committer.assigned_seq
+            return records, relay_answers(request, seq), seq
 
         seq: int = await self.committer.submit(attempt)
         return seq
 
     async def system(self, command: Any) -> int:
         """Decide and record a command of the hub itself (link monitor, media runner)."""
+        if self.leader is None:
+            return await self._system_here(command, None)
+        answer = await self.leader.run(
+            "system", system_body(command), lambda request: self.decide_system(command, request)
+        )
+        return await self._relayed_seq(answer)
+
+    async def decide_system(self, command: Any, request: str | None) -> dict[str, Any]:
+        """A system command on this instance, the decider (``request``: relayed under that id)."""
+        return {"seq": await self._system_here(command, request)}
+
+    async def _system_here(self, command: Any, request: str | None) -> int:
+        known = await self._relayed_answer(request)
+        if known is not None:
+            return known
 
         def attempt() -> tuple[list[Record], list[Answer], Any]:
             now = self.clock_ms()
             records = self.committer.chain(SYSTEM, decide(self.state, command, SYSTEM, now), now)
-            return records, [], records[-1].event.seq if records else self.committer.assigned_seq
+            seq = records[-1].event.seq if records else self.committer.assigned_seq
+            return records, relay_answers(request, seq), seq
 
         seq: int = await self.committer.submit(attempt)
+        return seq
+
+    async def _relayed_answer(self, request: str | None) -> int | None:
+        """The seq stored for a relayed request an earlier decider already decided."""
+        if request is None:
+            return None
+        stored = await self.store.answer(self.id, RELAY_ACCOUNT, request)
+        return stored["seq"] if stored is not None and isinstance(stored.get("seq"), int) else None
+
+    async def _relayed_seq(self, answer: Any) -> int:
+        if not isinstance(answer, dict) or not isinstance(answer.get("seq"), int):
+            failed = answer.get("failed") if isinstance(answer, dict) else None
+            raise Unavailable(f"the decider refused: {failed or answer!r}")
+        seq: int = answer["seq"]
+        await self.committer.wait_durable(seq, RELAYED_EVENT_WAIT_S)
         return seq
 
     def _remember(self, account: str, command_id: str, answer: dict[str, Any]) -> None:
@@ -300,6 +364,9 @@ class ConferenceHub:
     # -- timers ----------------------------------------------------------------------------
     async def _timer_loop(self) -> None:
         while True:
+            if self.leader is not None and not self.leader.is_decider:
+                await self.leader.role_changed()  # only the decider's clock fires timers
+                continue
             deadline = next_deadline(self.state)
             now = self.clock_ms()
             if deadline is None or deadline > now:
@@ -323,14 +390,3 @@ class ConferenceHub:
     def poke(self) -> None:
         """Re-evaluate timers now (after a clock change in tests, for instance)."""
         self.committer.changed.set()
-
-
-def _result(events: list[NewEvent], command: Any = None) -> dict[str, Any]:
-    """The ``result`` map of an ack: the ids the command created, if any."""
-    if isinstance(command, AckFaults | ResolveFaults):  # the faults that took the step
-        return {"fault_ids": [event.data["fault_id"] for event in events]}
-    for event in reversed(events):  # agenda.advance: the item started, not the one finished
-        found = {k: event.data[k] for k in RESULT_KEYS if k in event.data}
-        if found:
-            return found
-    return {}

@@ -18,7 +18,9 @@ Series: ``controlroom_events_total{conference,name}`` (rate() = events per secon
 ``controlroom_sites{conference,state}``, ``controlroom_open_faults{conference,severity}``,
 ``controlroom_speaking_queue{conference}``, ``controlroom_on_floor{conference}``,
 ``controlroom_outbox_frames_sum`` / ``_max``, ``controlroom_log_seq{conference}``,
-``controlroom_refusals_total{kind,code}`` (refused logins, hellos, frames, commands).
+``controlroom_refusals_total{kind,code}`` (refused logins, hellos, frames, commands),
+``controlroom_decider{conference}`` (1 on the instance that decides it),
+``controlroom_log_conflicts{conference}``, ``controlroom_relayed_commands{conference,way}``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,21 @@ class _Live:
             "controlroom_on_floor", "Speakers holding the floor", labels=["conference"]
         )
         seq = GaugeMetricFamily("controlroom_log_seq", "Last durable seq", labels=["conference"])
+        decider = GaugeMetricFamily(
+            "controlroom_decider",
+            "1 while this instance decides the conference (holds its lease)",
+            labels=["conference"],
+        )
+        conflicts = GaugeMetricFamily(
+            "controlroom_log_conflicts",
+            "Appends another writer won since the start (0 with one decider)",
+            labels=["conference"],
+        )
+        relayed = GaugeMetricFamily(
+            "controlroom_relayed_commands",
+            "Commands relayed to the decider, and decided here for other instances",
+            labels=["conference", "way"],
+        )
         for conference, hub in m.hubs.items():
             states = Counter(m.link_states(conference))
             for state in LINK_STATES:
@@ -111,7 +128,13 @@ class _Live:
             queue.add_metric([conference], len(durable.speaking.queue))
             floor.add_metric([conference], len(durable.speaking.on_floor))
             seq.add_metric([conference], hub.durable_seq)
-        yield from (sites, faults, queue, floor, seq)
+            leader = hub.leader
+            decider.add_metric([conference], 1 if leader is None or leader.is_decider else 0)
+            conflicts.add_metric([conference], hub.committer.conflicts)
+            if leader is not None:
+                relayed.add_metric([conference, "out"], leader.relayed)
+                relayed.add_metric([conference, "in"], leader.served)
+        yield from (sites, faults, queue, floor, seq, decider, conflicts, relayed)
 
 
 class HubMetrics:

@@ -4,6 +4,7 @@ Error tree::
 
     StoreError                 the log could not do what was asked
     ├── StoreUnavailable       the backing store is down or failing: retry later
+    │   └── Fenced             another instance took this conference's lease: stop deciding
     └── SeqConflict            another writer appended first: re-read and decide again
 
 An append is all-or-nothing: the events and the command answers (idempotency)
@@ -35,6 +36,10 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     """The backing store cannot be reached or written."""
+
+
+class Fenced(StoreUnavailable):
+    """The writer's fencing token is no longer the current one: it is not the decider."""
 
 
 class SeqConflict(StoreError):

@@ -6,8 +6,12 @@ Keys of conference ``C`` (one hash tag, so a cluster keeps them on one slot)::
     cr:{C}:head       "<seq> <hash>" of the last record
     cr:{C}:answers    hash; "<account> <command id>" -> the stored answer (JSON)
     cr:{C}:snapshot   the latest state snapshot (JSON)
+    cr:{C}:fence      the fencing token of the conference's current decider
+                      (see ``redis_decider``)
 
-An append is one Lua script: it checks that the head is still ``expected_seq``,
+An append is one Lua script: it checks that the writer's fencing token is still the
+current one (a decider that paused while another took its lease is refused with
+``Fenced``), that the head is still ``expected_seq``,
 then adds the records, the answers and the new head, all or nothing (a script runs
 atomically). A writer that lost the race gets ``SeqConflict`` and decides again.
 
@@ -30,23 +34,33 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from controlroom.domain.model import Actor, Event
-from controlroom.store.base import Answer, SeqConflict, Snapshot, StoreUnavailable, load_json
+from controlroom.store.base import (
+    Answer,
+    Fenced,
+    SeqConflict,
+    Snapshot,
+    StoreUnavailable,
+    load_json,
+)
 from controlroom.store.chain import GENESIS, Record
 
 log = logging.getLogger("controlroom.store")
 
 _APPEND = """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[1] then
+  return redis.error_reply('FENCED ' .. tostring(redis.call('GET', KEYS[4])))
+end
 local head = redis.call('GET', KEYS[1])
 local current = 0
 if head then current = tonumber(string.match(head, '^(%d+)')) end
-if current ~= tonumber(ARGV[1]) then
+if current ~= tonumber(ARGV[2]) then
   return redis.error_reply('SEQCONFLICT ' .. current)
 end
-local n = tonumber(ARGV[3])
-if n > 0 and ARGV[4] ~= (current + 1) .. '-0' then
+local n = tonumber(ARGV[4])
+if n > 0 and ARGV[5] ~= (current + 1) .. '-0' then
   return redis.error_reply('SEQCONFLICT ' .. current)
 end
-local i = 4
+local i = 5
 for _ = 1, n do
   redis.call('XADD', KEYS[2], ARGV[i], 'e', ARGV[i + 1])
   i = i + 2
@@ -55,7 +69,7 @@ while i <= #ARGV do
   redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
-if n > 0 then redis.call('SET', KEYS[1], ARGV[2]) end
+if n > 0 then redis.call('SET', KEYS[1], ARGV[3]) end
 return current + n
 """
 
@@ -63,6 +77,11 @@ return current + n
 def _keys(conference: str) -> tuple[str, str, str, str]:
     base = f"cr:{{{conference}}}"
     return f"{base}:head", f"{base}:log", f"{base}:answers", f"{base}:snapshot"
+
+
+def fence_key(conference: str) -> str:
+    """The key holding the fencing token of the conference's current decider."""
+    return f"cr:{{{conference}}}:fence"
 
 
 def _dumps(value: Any) -> str:
@@ -101,6 +120,9 @@ class RedisEventLog:
         self._redis: aioredis.Redis | None = None
         self._append_script: Any = None
         self._waitaof = False
+        #: The fencing token each conference's appends carry (set by the decider's
+        #: lease); a conference without one appends unfenced.
+        self.fences: dict[str, int] = {}
 
     @property
     def redis(self) -> Any:  # redis-py's own annotations are too loose to check against
@@ -154,21 +176,25 @@ class RedisEventLog:
     ) -> None:
         """Append atomically if the head is still ``expected_seq``; durable on return."""
         head_key, log_key, answers_key, _ = _keys(conference)
-        args: list[Any] = [expected_seq, "", len(records)]
+        fence = self.fences.get(conference)
+        args: list[Any] = ["" if fence is None else str(fence), expected_seq, "", len(records)]
         if records:
             last = records[-1]
-            args[1] = f"{last.event.seq} {last.hash}"
+            args[2] = f"{last.event.seq} {last.hash}"
         for rec in records:
             args += [f"{rec.event.seq}-0", _encode(rec)]
         for answer in answers:
             args += [f"{answer.account} {answer.command_id}", _dumps(answer.answer)]
         try:
-            await self._append_script(keys=[head_key, log_key, answers_key], args=args)
+            keys = [head_key, log_key, answers_key, fence_key(conference)]
+            await self._append_script(keys=keys, args=args)
             if self._waitaof and (records or answers):
                 await self.redis.execute_command("WAITAOF", 1, 0, 5000)
         except ResponseError as exc:
             if str(exc).startswith("SEQCONFLICT"):
                 raise SeqConflict(str(exc)) from exc
+            if str(exc).startswith("FENCED"):
+                raise Fenced(f"another instance decides {conference} now ({exc})") from exc
             raise StoreUnavailable(str(exc)) from exc
         except RedisError as exc:
             raise StoreUnavailable(f"Redis write failed: {exc}") from exc

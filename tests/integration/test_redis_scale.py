@@ -9,6 +9,7 @@ import pytest
 from controlroom.domain import Actor
 from tests.conftest import DEMO
 from tests.support.client import Client
+from tests.support.logcheck import assert_acked_faults_in_log
 from tests.support.processes import free_port, login, start_hub_process
 from tests.support.redis_server import RedisServer
 from tests.support.server import running_hub
@@ -163,15 +164,7 @@ async def test_redis_killed_under_load_loses_nothing_acknowledged(tmp_path):
             await asyncio.gather(*workers)
             assert failed > 0, "the outage was noticed"
             records = await hub.store.read(hub.id, 0)
-            by_desc = {}
-            for rec in records:
-                if rec.event.name == "fault.reported":
-                    desc = rec.event.data["description"]
-                    assert desc not in by_desc, f"{desc} recorded twice"
-                    by_desc[desc] = rec.event.seq
-            for cid, seq in acked.items():
-                assert by_desc.get(cid) == seq, f"acked {cid} at {seq} is missing"
-            assert [r.event.seq for r in records] == list(range(1, len(records) + 1))
+            assert_acked_faults_in_log(records, acked)
     finally:
         redis.stop()
 
