@@ -1,9 +1,11 @@
 """The one place that awaits the socket: a thin loop around a session.
 
 A ``Connection`` owns one accepted WebSocket: a writer task drains its bounded
-``Outbox``; a ping task sends numbered pings every heartbeat; the reader loop
-decodes frames, answers pongs, rate-limits commands and hands everything else to
-the application's ``SessionHandler``. It knows nothing of what the frames mean
+``Outbox``; one timer for all sessions (``PingWheel``) sends each its numbered
+ping every heartbeat; the reader loop decodes frames, answers pongs, rate-limits
+commands and hands everything else to the application's ``SessionHandler``; a
+command worker runs only while the session has commands waiting. An idle session
+is thus two tasks (reader and writer), not four. It knows nothing of what the frames mean
 beyond the session rules (hello first, ``cmd`` gets exactly one answer).
 
 It must never: let a parser or handler exception end the session or the server
@@ -37,7 +39,7 @@ from signaling.errors import (
 )
 from signaling.frames import ping_frame, refusal_frame
 from signaling.outbox import Outbox
-from signaling.pings import PingTracker
+from signaling.pings import PingTracker, PingWheel
 from signaling.ratelimit import TokenBucket
 
 log = logging.getLogger("signaling")
@@ -64,6 +66,14 @@ class EdgeConfig:
     outbox_bytes: int = 8 * 1024 * 1024
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     clock_ms: Callable[[], int] = wall_ms
+    _wheel: PingWheel | None = field(default=None, repr=False, compare=False)
+
+    def ping_wheel(self) -> PingWheel:
+        """The one ping timer of this edge on the running loop (made on first use)."""
+        wheel = self._wheel
+        if wheel is None or wheel.loop is not asyncio.get_running_loop():
+            wheel = self._wheel = PingWheel(self.heartbeat_s, _send_ping)
+        return wheel
 
 
 class SessionHandler(Protocol):
@@ -120,6 +130,7 @@ class Connection:
         self.disconnect_code: int | None = None
         #: Commands waiting for this session's worker (bounded: a flood is rate_limited).
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
+        self._worker: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
         client = websocket.client
         self.peer = f"{client.host}:{client.port}" if client else "?"
@@ -177,7 +188,7 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
     await websocket.accept(subprotocol=codec.subprotocol if codec.subprotocol in offered else None)
     conn = Connection(websocket, codec, config)
     writer = asyncio.create_task(_write(conn))
-    pinger: asyncio.Task[None] | None = None
+    wheel = config.ping_wheel()
     try:
         hello = await _await_hello(conn)
         if hello is None:
@@ -188,19 +199,18 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
             conn.send(refusal_frame(exc))
             await _flush_then_close(conn, writer, exc.close_code or CLOSE_UNAUTHENTICATED)
             return
-        pinger = asyncio.create_task(_ping(conn))
-        worker = asyncio.create_task(_run_commands(conn, handler))
+        wheel.add(conn)
         try:
             await _read(conn, handler)
         finally:
-            worker.cancel()
+            if conn._worker is not None:
+                conn._worker.cancel()
     except WebSocketDisconnect:
         pass
     except Exception:  # noqa: BLE001 - the session ends, the hub does not
         log.exception("session %s failed", conn.id)
     finally:
-        if pinger is not None:
-            pinger.cancel()
+        wheel.remove(conn)
         with contextlib.suppress(Exception):
             await handler.close(conn)
         conn.outbox.close()
@@ -270,6 +280,8 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
                     conn.commands.put_nowait(frame)
                 except asyncio.QueueFull:
                     raise SignalError("rate_limited", "too many commands waiting") from None
+                if conn._worker is None or conn._worker.done():
+                    conn._worker = asyncio.create_task(_run_commands(conn, handler))
             elif kind == "hello":
                 raise SignalError("bad_frame", "this session has already said hello")
             else:
@@ -281,9 +293,13 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
 
 
 async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
-    """Commands of one session, in order, off the reader: pongs never wait on a commit."""
-    while True:
-        frame = await conn.commands.get()
+    """Commands of one session, in order, off the reader: pongs never wait on a commit.
+
+    It ends when the queue is empty; the reader starts a new one for the next command
+    (no await between the last ``empty`` check and the end, so none is left behind).
+    """
+    while not conn.commands.empty():
+        frame = conn.commands.get_nowait()
         try:
             conn.send(await handler.command(conn, frame))
         except Exception as exc:  # noqa: BLE001 - one bad command never ends the session
@@ -292,13 +308,12 @@ async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
             conn.send(refusal_frame(exc, frame.get("id")))
 
 
-async def _ping(conn: Connection) -> None:
-    clock = conn.config.clock_ms
-    while conn.close_code is None:
-        await asyncio.sleep(conn.config.heartbeat_s)
-        now = clock()
-        n = conn.pings.ping(float(now))
-        conn.send(ping_frame(n, now))
+def _send_ping(conn: Connection) -> None:
+    if conn.close_code is not None:
+        return
+    now = conn.config.clock_ms()
+    n = conn.pings.ping(float(now))
+    conn.send(ping_frame(n, now))
 
 
 async def _write(conn: Connection) -> None:
