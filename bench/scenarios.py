@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import random
 import time
 from collections.abc import Callable, Coroutine
@@ -75,6 +76,9 @@ class Setup:
         self.connect_s = time.perf_counter() - t0
         self.connect_p99 = percentile(took, 99)
         self.connect_errors = errors + more
+        if spec["kind"] == "hub" and not os.environ.get("BENCH_STATS_FRAMES"):
+            for site in self.sites:
+                site.stats_in_pong = True  # the hub reads stats on a pong [ext]
         gc.collect()
         gc.freeze()  # thousands of long-lived sessions: keep the generator's GC pauses short
         self.stats_task = asyncio.create_task(stats_loop(self.sites, 2.0, self.stop))

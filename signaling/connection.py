@@ -273,6 +273,9 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
                 rtt = conn.pings.pong(frame.get("n"), float(clock()))
                 if rtt is not None:
                     handler.pong(conn, rtt)
+                if "stats" in frame:  # [ext] a site's stats ride on its pong: one frame
+                    stats = {"type": "stats", "at": frame.get("at"), "stats": frame["stats"]}
+                    await handler.message(conn, stats)
             elif kind == "cmd":
                 if not conn.bucket.allow(time.monotonic()):
                     raise SignalError("rate_limited", "too many commands; slow down")

@@ -102,6 +102,23 @@ async def test_last_session_closing_is_offline_at_once_but_not_while_another_is_
     assert closed["data"]["reason"] == "connection closed"
 
 
+async def test_stats_riding_on_pongs_count_as_stats_frames(fast):
+    """[ext] A pong with stats is one frame for two: the RTT and the site's own report."""
+    op = await Client.connect(fast.ws_url, await fast.login("operator"))
+    site = await Client.connect(fast.ws_url, await fast.login("site-hue"))
+    await op.event("link.changed", site="HUE", to="online")
+    start = len(site.frames)
+    site.pong_stats = {"rtt_ms": "fast"}
+    err = await site.wait_for(lambda f: f["type"] == "error", start=start)
+    assert (err["code"], err["field"]) == ("invalid_args", "stats.rtt_ms")
+    site.pong_stats = {"audio": "fail", "video": "ok", "loss_pct": 1.0}
+    degraded = await op.event("link.changed", site="HUE", to="degraded")
+    assert "audio failing" in degraded["data"]["reason"]
+    after = len(op.frames)
+    site.pong_stats = None  # the pongs alone still keep the site measured
+    await op.event("link.changed", site="HUE", to="online", start=after)
+
+
 async def test_site_stats_fold_into_health_and_bad_stats_are_refused(fast):
     """A site reporting its audio failing degrades; malformed stats get invalid_args."""
     op = await Client.connect(fast.ws_url, await fast.login("operator"))

@@ -43,6 +43,8 @@ class Client:
         #: Block the whole event loop this long on each ping (the hub shares the loop in
         #: tests: a busy hub process, not a slow network).
         self.stall_on_ping_s = 0.0
+        #: Stats every pong carries ([ext]: a site's stats ride on its pong), if any.
+        self.pong_stats: dict[str, Any] | None = None
         self._pongs: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
         self._ponger = asyncio.create_task(self._send_pongs())
         self.links: list[dict[str, Any]] = []
@@ -129,8 +131,11 @@ class Client:
             delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            pong: dict[str, Any] = {"type": "pong", "n": n}
+            if self.pong_stats is not None:
+                pong["at"], pong["stats"] = 0, self.pong_stats
             try:
-                await self.send({"type": "pong", "n": n})
+                await self.send(pong)
             except Exception:  # noqa: BLE001 - the connection is gone
                 return
 
