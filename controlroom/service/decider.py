@@ -51,8 +51,9 @@ log = logging.getLogger("controlroom.decider")
 SYSTEM_COMMANDS: dict[str, type[Command]] = {cls.name: cls for cls in _SYSTEM}
 
 #: How far back a new decider re-reads the relay stream (the old one may have died
-#: holding those commands); what was answered is answered again from the log.
-REPLAY_MS = 10_000
+#: holding those commands); what was answered is answered again from the log. Two
+#: retry intervals: an edge still waiting has sent its command again within that.
+REPLAY_MS = 3_000
 
 #: The account under which answers to relayed system commands are stored.
 RELAY_ACCOUNT = "~relay"
