@@ -29,7 +29,7 @@ from controlroom.auth.accounts import AccountStore, check_account_sites
 from controlroom.auth.throttle import ThrottleSettings
 from controlroom.auth.tokens import TokenSigner, load_secret
 from controlroom.config import ConferenceConfig, ConfigError, load_conference
-from controlroom.domain import SYSTEM, Actor, NewEvent
+from controlroom.domain import Actor
 from controlroom.http_api import HttpApi
 from controlroom.resources import web_dir
 from controlroom.security_headers import SecurityHeaders
@@ -40,6 +40,7 @@ from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import HubMetrics, RefusalLog
 from controlroom.service.queue_positions import QueuePositions
+from controlroom.service.restarts import record_start, record_stop
 from controlroom.service.sessions import Authenticator, Sessions
 from controlroom.service.testcalls import TestCallRunner, TestCallSettings, wire_testcalls
 from controlroom.store.base import EventLog, SharedLog
@@ -194,7 +195,8 @@ class Runtime:
             await hub.start()
             if self.deciders is not None:
                 await self.deciders.join(hub)
-            await self._record_start(hub)
+            if self._own_log():
+                await record_start(hub, self.options.clock_ms())
             QueuePositions(hub)
             monitor = LinkMonitor(hub, self.heartbeat_s, self.options.clock_ms)
             monitor.loop_lag = self.loop_lag
@@ -231,37 +233,6 @@ class Runtime:
     def _own_log(self) -> bool:
         """Whether this process alone writes the log (with Redis, an instance is not the hub)."""
         return not self.store.shared
-
-    async def _record_start(self, hub: ConferenceHub) -> None:
-        """``hub.started`` with the downtime, on a log that has a past: "the hub restarted"."""
-        if not self._own_log() or not hub.recent:
-            return
-        last = hub.recent[-1].event
-        now = self.options.clock_ms()
-        clean = last.name == "hub.stopped" or (
-            last.name == "log.checkpoint" and len(hub.recent) > 1
-            and hub.recent[-2].event.name == "hub.stopped"
-        )  # fmt: skip
-        data = {"down_s": max(0, (now - last.at) // 1000), "clean": clean, "after_seq": last.seq}
-        try:
-            await hub.record(SYSTEM, [NewEvent("hub.started", data)])
-        except Exception:  # noqa: BLE001 - a note for the log, never a reason not to start
-            log.exception("hub.started not recorded for %s", hub.id)
-        log.warning(
-            "%s: hub restarted after %d s (%s)",
-            hub.id,
-            data["down_s"],
-            "clean stop" if clean else "no clean stop: a crash or a kill",
-        )
-
-    async def _record_stop(self, hub: ConferenceHub) -> None:
-        """``hub.stopped``: the next start knows the stop was planned, and when."""
-        if not self._own_log() or not hub.ready or hub.durable_seq == 0:
-            return
-        try:
-            await hub.record(SYSTEM, [NewEvent("hub.stopped", {"reason": "shutdown"})])
-        except Exception:  # noqa: BLE001 - stopping goes on
-            log.exception("hub.stopped not recorded for %s", hub.id)
 
     async def _sweep_revoked(self, every_s: float = 5.0) -> None:
         """Close sessions of revoked accounts: what they may see ends with the account."""
@@ -327,7 +298,8 @@ class Runtime:
         for runner in self.testcalls.values():
             await runner.stop()
         for hub in self.hubs.values():
-            await self._record_stop(hub)
+            if self._own_log():
+                await record_stop(hub)
         for signer in self.checkpointers:
             await signer.stop()  # the last checkpoint: a clean stop ends signed
         for hub in self.hubs.values():

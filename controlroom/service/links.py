@@ -28,10 +28,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from controlroom.domain import LinkChange, LinkFlap, LinkPresence
+from controlroom.domain import LinkPresence
 from controlroom.domain.links import (
     LinkHealth,
-    Sample,
     Transition,
     closed,
     observe,
@@ -39,7 +38,7 @@ from controlroom.domain.links import (
     silence,
 )
 from controlroom.service.hub import ConferenceHub
-from controlroom.service.link_ring import STATE_CODES, SampleRing
+from controlroom.service.link_ring import STATE_CODES
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
 from controlroom.service.site_link import LOSS_WINDOW, SiteLink, parse_stats
 from controlroom.wire import links_frame
@@ -218,25 +217,9 @@ class LinkMonitor:
 
     # -- deciding ---------------------------------------------------------------------------
     def _sample(self, link: SiteLink, now: int) -> None:
-        # The jitter of pings is shown but not judged: on the control channel it mostly
-        # measures the hub's own pauses (a garbage collection, a busy second), not the
-        # media path. The jitter threshold applies to what the site's codec reports.
-        jitter, loss = link.jitter_ms, link.loss_pct
-        judged_jitter: float | None = None
-        audio = video = "unknown"
-        if now - link.reported_at <= 3 * self.heartbeat_s * 1000 and link.reported:
-            r = link.reported
-            reported_jitter = r.get("jitter_ms")
-            if isinstance(reported_jitter, float):
-                judged_jitter = reported_jitter
-            loss = _worst(loss, r.get("loss_pct"))
-            audio, video = r.get("audio", "unknown"), r.get("video", "unknown")
-        sample = Sample(now, link.rtt_ms, judged_jitter, loss, audio, video)
+        sample = link.sample(now, 3 * self.heartbeat_s * 1000)
         self._transitions(link, observe(link.health, sample, self.thresholds))
-        if link.ring is None:
-            link.ring = SampleRing(self.capacity)
-        link.ring.add(now, link.rtt_ms, jitter, loss, link.health.state)
-        link.dirty = True
+        link.keep(sample, self.capacity)
 
     def _transitions(
         self, link: SiteLink, transitions: list[Transition], source: str = "console"
@@ -250,24 +233,7 @@ class LinkMonitor:
             link.dirty = True
             if source != link.source:
                 continue
-            src = link.governing()
-            figures: Any = src if src is not None else link
-            if t.kind == "state":
-                command: Any = LinkChange(
-                    site=link.code,
-                    to=t.to,  # type: ignore[arg-type]
-                    reason=t.reason,
-                    cause=t.cause,
-                    rtt_ms=_round(figures.rtt_ms),
-                    loss_pct=_round(figures.loss_pct),
-                    jitter_ms=_round(figures.jitter_ms),
-                    flapping=t.flapping,
-                    source=source,  # type: ignore[arg-type]
-                )
-            else:
-                command = LinkFlap(
-                    site=link.code, flapping=t.flapping, reason=t.reason, cause=t.cause
-                )
+            command = link.command_for(t, source)
             self._commands.put_nowait(command)
 
     async def _write_loop(self) -> None:
@@ -390,13 +356,7 @@ class LinkMonitor:
 
     def history(self, code: str, since_ms: int, source: str = "console") -> list[dict[str, Any]]:
         """The stored samples of one site's ``source`` since ``since_ms``."""
-        link = self.sites[code]
-        ring = (
-            link.ring
-            if source == "console"
-            else getattr(link, source, None) and getattr(link, source).ring
-        )
-        return ring.since(since_ms) if ring is not None else []
+        return self.sites[code].history(source, since_ms)
 
     # -- conference-path sources -----------------------------------------------------------
     def _probe_result(self, code: Any, rtt_ms: float | None, at: int) -> None:
@@ -429,16 +389,4 @@ class LinkMonitor:
             link = self.sites.get(code)
             if link is None or not isinstance(site.get("link"), dict):
                 continue
-            site["link"]["source"] = link.source
-            site["link"]["presence"] = link.presence
-            site["link"]["sources"] = link.sources()
-
-
-def _worst(measured: float | None, reported: Any) -> float | None:
-    if not isinstance(reported, float):
-        return measured
-    return reported if measured is None else max(measured, reported)
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+            link.decorate(site["link"])

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from controlroom.domain.links import LinkHealth
+from controlroom.domain.links import LinkHealth, Sample, Transition
+from controlroom.domain.system_commands import LinkChange, LinkFlap
 from controlroom.service.link_ring import SampleRing
 from controlroom.service.link_sources import SourceLink
 from probes.window import ProbeWindow
@@ -158,3 +159,72 @@ class SiteLink:
             "presence": self.presence,
             "sources": self.sources(),
         }
+
+    def sample(self, now: int, fresh_ms: float) -> Sample:
+        """This pong's sample: the measured figures and the site's report if fresh.
+
+        The jitter of pings is shown but not judged: on the control channel it mostly
+        measures the hub's own pauses (a garbage collection, a busy second), not the
+        media path. The jitter threshold applies to what the site's codec reports.
+        """
+        loss = self.loss_pct
+        judged_jitter: float | None = None
+        audio = video = "unknown"
+        if now - self.reported_at <= fresh_ms and self.reported:
+            r = self.reported
+            reported_jitter = r.get("jitter_ms")
+            if isinstance(reported_jitter, float):
+                judged_jitter = reported_jitter
+            loss = _worst(loss, r.get("loss_pct"))
+            audio, video = r.get("audio", "unknown"), r.get("video", "unknown")
+        return Sample(now, self.rtt_ms, judged_jitter, loss, audio, video)
+
+    def keep(self, sample: Sample, capacity: int) -> None:
+        """Store the sample (with the measured jitter, shown) in the site's ring."""
+        if self.ring is None:
+            self.ring = SampleRing(capacity)
+        self.ring.add(sample.at, self.rtt_ms, self.jitter_ms, sample.loss_pct, self.health.state)
+        self.dirty = True
+
+    def command_for(self, t: Transition, source: str) -> LinkChange | LinkFlap:
+        """The hub's command recording transition ``t`` of ``source`` (the site's own)."""
+        if t.kind != "state":
+            return LinkFlap(site=self.code, flapping=t.flapping, reason=t.reason, cause=t.cause)
+        src = self.governing()
+        figures: Any = src if src is not None else self
+        return LinkChange(
+            site=self.code,
+            to=t.to,  # type: ignore[arg-type]
+            reason=t.reason,
+            cause=t.cause,
+            rtt_ms=_round(figures.rtt_ms),
+            loss_pct=_round(figures.loss_pct),
+            jitter_ms=_round(figures.jitter_ms),
+            flapping=t.flapping,
+            source=source,  # type: ignore[arg-type]
+        )
+
+    def history(self, source: str, since_ms: int) -> list[dict[str, Any]]:
+        """The stored samples of ``source`` (``console`` or a path source) since ``since_ms``."""
+        if source == "console":
+            ring = self.ring
+        else:
+            path = getattr(self, source, None)
+            ring = path.ring if path is not None else None
+        return ring.since(since_ms) if ring is not None else []
+
+    def decorate(self, entry: dict[str, Any]) -> None:
+        """Put the live source, presence and sources into a snapshot's link entry."""
+        entry["source"] = self.source
+        entry["presence"] = self.presence
+        entry["sources"] = self.sources()
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _worst(measured: float | None, reported: Any) -> float | None:
+    if not isinstance(reported, float):
+        return measured
+    return reported if measured is None else max(measured, reported)
