@@ -5,8 +5,10 @@ A ``Connection`` owns one accepted WebSocket: a writer task drains its bounded
 ping every heartbeat; the reader loop decodes frames, answers pongs, rate-limits
 commands and hands everything else to the application's ``SessionHandler``; a
 command worker runs only while the session has commands waiting. An idle session
-is thus two tasks (reader and writer), not four. It knows nothing of what the frames mean
-beyond the session rules (hello first, ``cmd`` gets exactly one answer).
+is thus two tasks (reader and writer), not four. Where the server offers the
+direct wire (``signaling.direct``), a heartbeat wakes neither: the ping is written
+from the timer and the pong handled as the protocol parses it. It knows nothing
+of what the frames mean beyond the session rules (hello first, ``cmd`` gets exactly one answer).
 
 It must never: let a parser or handler exception end the session or the server
 (they become ``error`` frames, ``internal`` for the unexpected), block the hub on
@@ -28,6 +30,7 @@ from typing import Any, Protocol
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from signaling.codecs import Codec, UnencodableFrame, negotiate
+from signaling.direct import direct_wire
 from signaling.errors import (
     CLOSE_FORBIDDEN_ORIGIN,
     CLOSE_INTERNAL,
@@ -91,8 +94,13 @@ class SessionHandler(Protocol):
         """Handle any other frame type; raise SignalError to answer with an error."""
         ...
 
-    def pong(self, conn: Connection, rtt_ms: float) -> None:
-        """A pong arrived with this round-trip time."""
+    def pong(self, conn: Connection, rtt_ms: float | None, frame: dict[str, Any]) -> None:
+        """A pong arrived: its round-trip time (None when it answers no ping waiting).
+
+        ``frame`` is the whole pong, for what the application lets ride on it. This
+        runs synchronously, possibly inside the server's protocol: it must not block.
+        Raise SignalError to answer with an error.
+        """
         ...
 
     async def close(self, conn: Connection) -> None:
@@ -121,6 +129,10 @@ class Connection:
         self.codec = codec
         self.config = config
         self.outbox = Outbox(config.outbox_frames, config.outbox_bytes)
+        #: The server's direct wire for this socket, when it offers one.
+        self.direct = direct_wire(websocket.scope)
+        if self.direct is not None:
+            self.outbox.write_now = self.direct.write
         self.principal: Any = None
         now = config.clock_ms()
         self.pings = PingTracker(float(now))
@@ -200,9 +212,13 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
             await _flush_then_close(conn, writer, exc.close_code or CLOSE_UNAUTHENTICATED)
             return
         wheel.add(conn)
+        if conn.direct is not None:
+            conn.direct.on_message = lambda message: _read_direct(conn, handler, message)
         try:
             await _read(conn, handler)
         finally:
+            if conn.direct is not None:
+                conn.direct.on_message = None
             if conn._worker is not None:
                 conn._worker.cancel()
     except WebSocketDisconnect:
@@ -211,6 +227,7 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
         log.exception("session %s failed", conn.id)
     finally:
         wheel.remove(conn)
+        conn.outbox.write_now = None
         with contextlib.suppress(Exception):
             await handler.close(conn)
         conn.outbox.close()
@@ -261,8 +278,32 @@ async def _await_hello(conn: Connection) -> dict[str, Any] | None:
         conn.send(error_frame("unauthenticated", "send hello first", id=frame.get("id")))
 
 
+def _read_direct(conn: Connection, handler: SessionHandler, message: bytes | str) -> bool:
+    """A message as the protocol parsed it: a pong is handled here, anything else is
+    left (False) to the reader, which sees it in order."""
+    if conn.close_code is not None or len(message) > conn.config.max_frame_bytes:
+        return False
+    try:
+        frame = conn.codec.decode(message)
+    except SignalError:
+        return False  # the reader decodes it again and answers
+    if frame["type"] != "pong":
+        return False
+    _pong(conn, handler, frame)
+    return True
+
+
+def _pong(conn: Connection, handler: SessionHandler, frame: dict[str, Any]) -> None:
+    rtt = conn.pings.pong(frame.get("n"), float(conn.config.clock_ms()))
+    try:
+        handler.pong(conn, rtt, frame)
+    except Exception as exc:  # noqa: BLE001 - one bad frame never ends the session
+        if not isinstance(exc, SignalError):
+            log.exception("session %s: pong failed", conn.id)
+        conn.send(refusal_frame(exc, frame.get("id")))
+
+
 async def _read(conn: Connection, handler: SessionHandler) -> None:
-    clock = conn.config.clock_ms
     while conn.close_code is None:
         frame = await _receive(conn)
         if frame is None:
@@ -270,12 +311,7 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
         kind = frame["type"]
         try:
             if kind == "pong":
-                rtt = conn.pings.pong(frame.get("n"), float(clock()))
-                if rtt is not None:
-                    handler.pong(conn, rtt)
-                if "stats" in frame:  # [ext] a site's stats ride on its pong: one frame
-                    stats = {"type": "stats", "at": frame.get("at"), "stats": frame["stats"]}
-                    await handler.message(conn, stats)
+                _pong(conn, handler, frame)
             elif kind == "cmd":
                 if not conn.bucket.allow(time.monotonic()):
                     raise SignalError("rate_limited", "too many commands; slow down")

@@ -6,6 +6,10 @@ the session is too slow: ``put`` returns False, the queue stops accepting, and t
 connection closes the session (4008) so that one stalled reader never grows the
 hub's memory or slows anyone else.
 
+With ``write_now`` set (the direct wire, ``signaling.direct``), a frame that has
+nothing queued or being written before it goes straight to the socket, and the
+writer task is not woken; only what the socket cannot take at once is queued.
+
 While ``hold()`` is in force, live frames are parked aside so the catch-up that
 the application sends first (``put_front``-ordered via ``release``) stays in order.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
 Payload = bytes | str
 
@@ -31,6 +36,12 @@ class Outbox:
         self._taken = asyncio.Event()
         self.overflowed = False
         self.closed = False
+        #: Writes one frame to the socket now, or returns False (see the module's doc).
+        self.write_now: Callable[[Payload], bool] | None = None
+        #: Frames that went straight to the socket (``write_now``).
+        self.direct_count = 0
+        #: The writer holds a batch it has not finished writing.
+        self._draining = False
 
     def __len__(self) -> int:
         return len(self._queue) + (len(self._held) if self._held is not None else 0)
@@ -61,6 +72,15 @@ class Outbox:
             self.overflowed = True
             self._ready.set()
             return False
+        if (
+            self.write_now is not None
+            and not self._queue
+            and not self._draining
+            and (not live or self._held is None)
+            and self.write_now(payload)
+        ):
+            self.direct_count += 1
+            return True
         self._bytes += size
         if live and self._held is not None:
             self._held.append(payload)
@@ -70,7 +90,12 @@ class Outbox:
         return True
 
     async def take(self) -> list[Payload]:
-        """Wait for frames and return all that are queued (empty list once closed)."""
+        """Wait for frames and return all that are queued (empty list once closed).
+
+        The writer calls it again only once it has written the previous batch; until
+        then nothing is written past that batch.
+        """
+        self._draining = False
         while not self._queue:
             if self.closed or self.overflowed:
                 return []
@@ -80,6 +105,7 @@ class Outbox:
         self._queue.clear()
         self._bytes -= sum(len(p) for p in batch)
         self._taken.set()
+        self._draining = True
         return batch
 
     async def room(self, frames: int) -> None:

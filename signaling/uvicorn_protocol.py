@@ -7,20 +7,90 @@ its buffers and the session stay allocated for ever. Here the close frame is
 written without waiting, and if the peer has not finished the closing handshake
 within ``close_grace_s`` the transport is aborted, which frees it at once.
 
+It also offers the edge the direct wire (``signaling.direct``): frames written
+into the transport without an ASGI round, and messages seen as they are parsed.
+
 Pass this class as uvicorn's ``ws`` setting (``uvicorn.Config(app, ws=...)``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.frames import Frame
+from websockets.http11 import Request
+
+from signaling.direct import EXTENSION
+
+log = logging.getLogger("signaling")
 
 
 class PromptCloseWebSocketProtocol(WebSocketsSansIOProtocol):
     """Closes without waiting for a stalled reader, and aborts it after a grace period."""
 
     close_grace_s = 2.0
+    #: The direct wire's reader (see ``signaling.direct``); set by the edge.
+    on_message: Callable[[bytes | str], bool] | None = None
+
+    def handle_connect(self, event: Request) -> None:
+        """Accept the handshake as uvicorn does, and offer the direct wire in the scope."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # the app's task has been created, not yet run
+            scope["extensions"][EXTENSION] = self
+
+    def write(self, payload: bytes | str) -> bool:
+        """Write one message now if the socket is open and the transport not backed up."""
+        if (
+            not self.handshake_complete
+            or self.initial_response is not None
+            or self.close_sent
+            or self.disconnected
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        try:
+            if isinstance(payload, bytes):
+                self.conn.send_binary(payload)
+            else:
+                self.conn.send_text(payload.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
+
+    def handle_bytes(self, event: Frame) -> None:
+        """A binary message: to the direct reader first when nothing waits before it."""
+        if not (event.fin and self._direct(bytes(event.data))):
+            super().handle_bytes(event)
+
+    def handle_text(self, event: Frame) -> None:
+        """A text message: to the direct reader first when nothing waits before it."""
+        if not event.fin:
+            super().handle_text(event)
+            return
+        try:
+            text = bytes(event.data).decode()
+        except UnicodeDecodeError:
+            super().handle_text(event)  # uvicorn closes with 1007
+            return
+        if not self._direct(text):
+            super().handle_text(event)
+
+    def _direct(self, message: bytes | str) -> bool:
+        hook = self.on_message
+        if hook is None or self.close_sent or not self.queue.empty():
+            return False
+        try:
+            return hook(message)
+        except Exception:  # noqa: BLE001 - never an exception inside data_received
+            log.exception("direct reader failed; the message goes the ASGI way")
+            return False
 
     async def send(self, message: Any) -> None:
         """Send an ASGI message; a close after the handshake never waits for the buffer."""

@@ -325,10 +325,25 @@ class Sessions:
             self._refused(conn, kind, exc.code)
             raise
 
-    def pong(self, conn: Connection, rtt_ms: float) -> None:
-        """A pong: its RTT feeds link health."""
-        if self.on_pong is not None:
+    def pong(self, conn: Connection, rtt_ms: float | None, frame: dict[str, Any]) -> None:
+        """A pong: its RTT feeds link health; a site's stats may ride on it [ext].
+
+        The ``stats`` frame handler is called synchronously here (it must not be a
+        coroutine function): the edge may be inside the server's protocol.
+        """
+        if rtt_ms is not None and self.on_pong is not None:
             self.on_pong(conn, rtt_ms)
+        if "stats" not in frame:
+            return
+        stats = {"type": "stats", "at": frame.get("at"), "stats": frame["stats"]}
+        try:
+            handler = self.frame_handlers.get("stats")
+            if handler is None:
+                raise SignalError("bad_frame", "unknown frame type 'stats'")
+            handler(conn, stats)
+        except SignalError as exc:
+            self._refused(conn, "frame", exc.code)
+            raise
 
     async def close(self, conn: Connection) -> None:
         """Unsubscribe a finished session."""

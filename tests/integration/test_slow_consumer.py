@@ -13,6 +13,8 @@ from tests.support.client import Client
 from tests.support.server import running_hub
 from tests.support.timing import timeout
 
+BURST = 2400  # fault reports of 2 kB each: about 5 MB of events
+
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
@@ -75,7 +77,13 @@ async def test_evicted_session_can_resume_without_loss(tmp_path):
     """After a 4008 close, resuming from the last seen seq gives every missed event."""
     async with running_hub(DEMO, tmp_path / "d", outbox_frames=16) as h:
         token = await h.login("operator")
-        slow = await Client.connect(h.ws_url, token)
+        # A small receive buffer; the hub's kernel still holds up to 4 MiB for the
+        # stalled reader (tcp_wmem), so the burst is larger than that: then the hub's
+        # own queue (16 frames) overflows.
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.connect(("127.0.0.1", int(h.url.rsplit(":", 1)[1])))
+        slow = await Client.connect(h.ws_url, token, sock=raw)
         slow.ws.transport.pause_reading()
         hub, op = h.hub, Actor("operator", "operator", None)
         await asyncio.gather(
@@ -88,10 +96,10 @@ async def test_evicted_session_can_resume_without_loss(tmp_path):
                         "site": "HNI",
                         "category": "audio",
                         "severity": "minor",
-                        "description": "y" * 1500,
+                        "description": "y" * 2000,
                     },
                 )
-                for i in range(400)
+                for i in range(BURST)
             )
         )
         slow.ws.transport.resume_reading()
@@ -99,6 +107,6 @@ async def test_evicted_session_can_resume_without_loss(tmp_path):
         assert code == 4008
         seen = slow.last_seq
         again = await Client.connect(h.ws_url, token, resume_after=seen)
-        await again.wait_for(lambda f: f["type"] == "event" and f["seq"] == 400, seconds=10)
+        await again.wait_for(lambda f: f["type"] == "event" and f["seq"] == BURST, seconds=20)
         got = sorted({e["seq"] for e in slow.events} | {e["seq"] for e in again.events})
-        assert got == list(range(1, 401))
+        assert got == list(range(1, BURST + 1))

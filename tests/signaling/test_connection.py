@@ -75,7 +75,7 @@ class Handler:
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
         raise SignalError("bad_frame", f"unknown frame type {frame['type']!r}")
 
-    def pong(self, conn: Connection, rtt_ms: float) -> None:
+    def pong(self, conn: Connection, rtt_ms: float | None, frame: dict[str, Any]) -> None:
         pass
 
     async def close(self, conn: Connection) -> None:

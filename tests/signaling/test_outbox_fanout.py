@@ -100,3 +100,40 @@ def test_ping_tracker_measures_rtt_and_ignores_unknown_pongs():
     assert pings.pong(n, 1050.0) is None
     assert pings.pong("x", 1050.0) is None
     assert pings.pong(999, 1050.0) is None
+
+
+async def test_direct_write_only_when_nothing_is_before_the_frame():
+    """With write_now, a frame goes straight out unless something queued or being
+    written is before it; a refused frame is queued; held live frames stay parked."""
+    written: list[str] = []
+    accept = True
+
+    def write_now(payload: bytes | str) -> bool:
+        if accept:
+            written.append(str(payload))
+        return accept
+
+    box = Outbox()
+    box.write_now = write_now
+    assert box.put("a")
+    assert written == ["a"] and len(box) == 0 and box.direct_count == 1
+
+    accept = False  # the socket is backed up: the frame waits for the writer
+    assert box.put("b")
+    accept = True
+    assert box.put("c")  # "b" is before it: queued, not written
+    assert written == ["a"]
+    assert await box.take() == ["b", "c"]
+    assert box.put("d")  # the writer holds "b", "c" and has not come back for more
+    assert written == ["a"]
+    box.close()
+    assert await box.take() == ["d"]
+
+    box = Outbox()
+    box.write_now = write_now
+    box.hold()
+    assert box.put("live")
+    assert box.put("catch-up", live=False)
+    assert written == ["a", "catch-up"]
+    box.release()
+    assert await box.take() == ["live"]
