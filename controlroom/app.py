@@ -9,7 +9,6 @@ whose lifespan opens the log, rebuilds each hub and closes them in order.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -36,6 +35,7 @@ from controlroom.security_headers import SecurityHeaders
 from controlroom.service.bridge_poll import BridgePoller
 from controlroom.service.checkpoints import Checkpointer
 from controlroom.service.decider import Deciders
+from controlroom.service.gc_pacer import GcPacer
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.links import LinkMonitor
 from controlroom.service.metrics import HubMetrics, RefusalLog
@@ -141,6 +141,7 @@ class Runtime:
         self.reads = ReadLogs(options.data_dir / "reads")
         #: How late the event loop runs: a pong handled late is not judged as an RTT.
         self.loop_lag = LoopLag()
+        self.gc_pacer = GcPacer()
         self.testcalls: dict[str, TestCallRunner] = {}
         self.checkpointers: list[Checkpointer] = []
         self.bridge_pollers: list[BridgePoller] = []
@@ -224,10 +225,9 @@ class Runtime:
         self._wire_links(self.sessions)
         self.testcalls = await wire_testcalls(self.hubs, self.sessions, self.options.testcall)
         self._count_evictions(self.sessions)
-        # What was loaded at start lives for the whole run: keep it out of the
-        # collector's full passes, whose pauses would show up as link jitter.
-        gc.collect()
-        gc.freeze()
+        # What was loaded at start, and each session once it has lived a while, is
+        # kept out of the collector's full passes (service/gc_pacer.py).
+        self.gc_pacer.start()
         self._sweeper = asyncio.create_task(self._sweep_revoked())
 
     def _own_log(self) -> bool:
@@ -308,6 +308,7 @@ class Runtime:
             await self.deciders.stop()  # after the last commit: the next decider starts clean
         self.reads.close()
         await self.loop_lag.stop()
+        await self.gc_pacer.stop()
         await self.store.close()
         await self.photos.close()
 
