@@ -27,11 +27,12 @@ log = logging.getLogger("controlroom")
 
 
 class GcPacer:
-    """Freezes survivors every ``freeze_every_s``; one full pass every ``full_every_s``."""
+    """Freezes survivors every ``freeze_every_s`` (often enough that a ramp of thousands of
+    sessions never builds a large generation 2); one full pass every ``full_every_s``."""
 
     def __init__(
         self,
-        freeze_every_s: float = 10.0,
+        freeze_every_s: float = 2.0,
         full_every_s: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         collector: Any = gc,
