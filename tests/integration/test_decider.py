@@ -55,7 +55,9 @@ class Load:
             cid = f"w{k}-{next(_ids)}"
             args = {"site": "HNI", "category": "audio", "severity": "minor", "description": cid}
             while True:
-                answer = await client.cmd("fault.report", args, id=cid)
+                # A command sent just before the decider is paused waits the pause out:
+                # until B holds the lease (3 s and more) and has acked 50 of its own.
+                answer = await client.cmd("fault.report", args, id=cid, seconds=20)
                 if answer["type"] == "ack":
                     self.acked[cid] = answer["seq"]
                     self.ack_times.append(time.monotonic())

@@ -178,14 +178,20 @@ class Client:
         return {}
 
     async def cmd(
-        self, name: str, args: dict[str, Any] | None = None, id: Any = None
+        self,
+        name: str,
+        args: dict[str, Any] | None = None,
+        id: Any = None,
+        seconds: float = 5.0,
     ) -> dict[str, Any]:
-        """Send a command and wait for its answer."""
+        """Send a command and wait ``seconds`` for its answer."""
         command_id = id if id is not None else f"c{next(_ids)}"
         start = len(self.frames)
         await self.send({"type": "cmd", "id": command_id, "name": name, "args": args or {}})
         return await self.wait_for(
-            lambda f: f["type"] in ("ack", "error") and f.get("id") == command_id, start=start
+            lambda f: f["type"] in ("ack", "error") and f.get("id") == command_id,
+            seconds=seconds,
+            start=start,
         )
 
     async def wait_closed(self, seconds: float = 5.0) -> int | None:
