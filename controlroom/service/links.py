@@ -38,6 +38,7 @@ from controlroom.domain.links import (
     silence,
 )
 from controlroom.service.hub import ConferenceHub
+from controlroom.service.link_feed import LinkFeed
 from controlroom.service.link_ring import STATE_CODES
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
 from controlroom.service.site_link import LOSS_WINDOW, SiteLink, parse_stats
@@ -57,6 +58,13 @@ log = logging.getLogger("controlroom.links")
 #: second, and fresh figures at most this often: at 1,000 sites, one frame per site
 #: per second was as many writes as the heartbeat's pings, all in one burst.
 SITE_FIGURES_EVERY_MS = 5000
+#: The central team gets every change of state within the second, and figures alone
+#: of at most this many sites a flush (or a fifth of them, if more): up to 2,500 sites
+#: at the default heartbeat that is every change each second, as before; at 5,000 it
+#: is each site's figures every 5 s instead of a 2,500-entry frame every second.
+STAFF_FIGURES_PER_FLUSH = 500
+#: The sites are checked for silence in this many slices of the tick's period.
+TICK_SLICES = 10
 
 
 class LinkMonitor:
@@ -81,8 +89,6 @@ class LinkMonitor:
         self.capacity = capacity
         now = clock_ms()
         self.sites: dict[str, SiteLink] = {}
-        #: Sites whose own sessions have not been sent their latest entry (ordered set).
-        self._site_pending: dict[str, None] = {}
         targets: dict[Any, Any] = {}
         for code, site in hub.durable.sites.items():
             recorded = LinkHealth(
@@ -101,6 +107,12 @@ class LinkMonitor:
             else:
                 link.health = recorded
             self.sites[code] = link
+        #: The sites' entries waiting for the staff consoles, and for each site's own.
+        staff_budget = max(STAFF_FIGURES_PER_FLUSH, math.ceil(len(self.sites) / 5))
+        self._to_staff = LinkFeed(1000, staff_budget)
+        self._to_sites = LinkFeed(
+            SITE_FIGURES_EVERY_MS, math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
+        )
         #: The endpoints' probes, one per heartbeat each (None: no endpoint configured).
         self.prober: Prober | None = None
         if targets:
@@ -248,29 +260,39 @@ class LinkMonitor:
                     await asyncio.sleep(0.5 * (attempt + 1))
 
     async def _tick_loop(self) -> None:
+        # Every site is checked once a period, a tenth of them at a time: at 5,000 sites
+        # one pass over all of them held the event loop for tens of milliseconds.
+        period_s = min(1.0, self.heartbeat_s / 2)
+        links = list(self.sites.values())
+        size = math.ceil(len(links) / TICK_SLICES)
         last_flush = 0
         while True:
-            await asyncio.sleep(min(1.0, self.heartbeat_s / 2))
-            now = self.clock_ms()
-            in_grace = now < self.grace_until
-            for link in self.sites.values():
-                self._tick_console(link, now, in_grace)
-                if not in_grace and link.governing() is not None:
-                    self._tick_presence(link, now)
-                for src in (link.endpoint, link.bridge):
-                    if src is None:
-                        continue
-                    if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
-                        continue  # the bridge has not reported since the start yet
-                    t = self.path_thresholds
-                    beat = src.silent_after_s(self.heartbeat_s)
-                    quiet = silence(src.health, src.last_heard, now, t, beat)
-                    if src.health.flapping:
-                        quiet += settle(src.health, now, t)
-                    self._transitions(link, quiet, src.name)
-            if now - last_flush >= 1000:
-                last_flush = now
-                self.flush(now)
+            for k in range(TICK_SLICES):
+                await asyncio.sleep(period_s / TICK_SLICES)
+                now = self.clock_ms()
+                self._tick(links[k * size : (k + 1) * size], now)
+                if now - last_flush >= 1000:
+                    last_flush = now
+                    self.flush(now)
+
+    def _tick(self, links: list[SiteLink], now: int) -> None:
+        """Judge silence (and settle flapping) for ``links``, every source of each."""
+        in_grace = now < self.grace_until
+        for link in links:
+            self._tick_console(link, now, in_grace)
+            if not in_grace and link.governing() is not None:
+                self._tick_presence(link, now)
+            for src in (link.endpoint, link.bridge):
+                if src is None:
+                    continue
+                if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
+                    continue  # the bridge has not reported since the start yet
+                t = self.path_thresholds
+                beat = src.silent_after_s(self.heartbeat_s)
+                quiet = silence(src.health, src.last_heard, now, t, beat)
+                if src.health.flapping:
+                    quiet += settle(src.health, now, t)
+                self._transitions(link, quiet, src.name)
 
     def _tick_presence(self, link: SiteLink, now: int) -> None:
         """Record the technician's presence once it has held for three heartbeats."""
@@ -325,33 +347,22 @@ class LinkMonitor:
             mine = {s.code: s.frame() for s in self.sites.values() if s.sessions > 0}
             if mine:
                 asyncio.ensure_future(self.bridge.publish({"at": now, "sites": mine}))
-        changed = [s for s in self.sites.values() if s.dirty]
-        entries: dict[str, dict[str, Any]] = {}
-        if changed:
-            entries = {s.code: s.frame() for s in changed}
-            self.hub.publisher.links_to_staff(now, entries)
-            for s in changed:
+        for s in self.sites.values():
+            if s.dirty:
                 s.dirty = False
-                self._site_pending[s.code] = None
-        self._flush_to_sites(now, entries)
-
-    def _flush_to_sites(self, now: int, entries: dict[str, dict[str, Any]]) -> None:
-        """Each site's own entry to its sessions: changes of state at once, figures less often.
-
-        Figures go out to at most a fifth of the sites per flush, oldest first, so that
-        the sites do not all fall due in the same second.
-        """
-        budget = math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
-        for code in list(self._site_pending):
-            s = self.sites[code]
-            key = s.shown_key()
-            if key == s.sent_to_site:
-                if budget <= 0 or now - s.sent_to_site_at < SITE_FIGURES_EVERY_MS:
-                    continue  # only the figures moved, and they went out lately
-                budget -= 1
-            del self._site_pending[code]
-            s.sent_to_site, s.sent_to_site_at = key, now
-            entry = entries.get(code) or s.frame()
+                self._to_staff.mark(s.code)
+                self._to_sites.mark(s.code)
+        sites = self.sites
+        entries = {
+            code: sites[code].frame()
+            for code in self._to_staff.due(now, lambda code: sites[code].staff_key())
+        }
+        if entries:
+            self.hub.publisher.links_to_staff(now, entries)
+        # Each site's own entry to its sessions: changes of state at once, figures less
+        # often, at most a fifth of the sites a flush.
+        for code in self._to_sites.due(now, lambda code: sites[code].shown_key()):
+            entry = entries.get(code) or sites[code].frame()
             self.hub.publisher.links_to_site(now, code, entry)
 
     def history(self, code: str, since_ms: int, source: str = "console") -> list[dict[str, Any]]:

@@ -76,9 +76,6 @@ class SiteLink:
     #: What another hub instance holding this site's sessions last said (shared log).
     remote: dict[str, Any] | None = None
     remote_at: int = 0
-    #: What the site's own sessions were last sent, and when.
-    sent_to_site: tuple[Any, ...] | None = None
-    sent_to_site_at: int = 0
     #: The conference-path sources configured for this site (link_sources.py).
     bridge: SourceLink | None = None
     endpoint: SourceLink | None = None
@@ -114,6 +111,16 @@ class SiteLink:
         src = self.governing()
         health = src.health if src is not None else self.health
         return (health.state, health.flapping, self.sessions, self.presence)
+
+    def staff_key(self) -> tuple[Any, ...]:
+        """What of the entry must reach the central team at once: the site's own key and
+        every source's state (the grid's detail shows each)."""
+        return (
+            self.shown_key(),
+            self.health.state,
+            None if self.endpoint is None else self.endpoint.health.state,
+            None if self.bridge is None else self.bridge.health.state,
+        )
 
     def console_entry(self) -> dict[str, Any]:
         """What the technician's session measures (version 1's whole entry)."""
