@@ -37,6 +37,7 @@ STEADY = [
     ("gen CPU", "gen_cpu", "%"), ("RSS MiB", "rss_mib", ".0f"),
     ("KiB/site", "kib_per_site", ".1f"), ("connect s", "connect_s", ".1f"),
     ("lost", "lost", "d"), ("err", "errors", "d"), ("drop", "dropped", "d"),
+    ("link chg", "link_changes", "d"), ("degraded", "degraded", "d"),
 ]  # fmt: skip
 RAMP = [
     ("server", "server", "s"), ("offered/s", "rate", "g"), ("events/s", "achieved", ".0f"),
