@@ -110,9 +110,11 @@ class LinkMonitor:
         #: The sites' entries waiting for the staff consoles, and for each site's own.
         staff_budget = max(STAFF_FIGURES_PER_FLUSH, math.ceil(len(self.sites) / 5))
         self._to_staff = LinkFeed(1000, staff_budget)
-        self._to_sites = LinkFeed(
-            SITE_FIGURES_EVERY_MS, math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
-        )
+        #: A site's own: figures of a fifth of the sites a second, in every slice of the
+        #: tick (a thousand single-site frames at once were a thousand writes in a row);
+        #: at most one frame a second each, as the protocol says.
+        self._sites_per_s = math.ceil(len(self.sites) * 1000 / SITE_FIGURES_EVERY_MS)
+        self._to_sites = LinkFeed(SITE_FIGURES_EVERY_MS, self._sites_per_s, gap_ms=1000)
         #: The endpoints' probes, one per heartbeat each (None: no endpoint configured).
         self.prober: Prober | None = None
         if targets:
@@ -265,6 +267,8 @@ class LinkMonitor:
         period_s = min(1.0, self.heartbeat_s / 2)
         links = list(self.sites.values())
         size = math.ceil(len(links) / TICK_SLICES)
+        slices_per_s = TICK_SLICES / period_s
+        self._to_sites.budget = math.ceil(self._sites_per_s / slices_per_s)
         last_flush = 0
         while True:
             for k in range(TICK_SLICES):
@@ -274,6 +278,7 @@ class LinkMonitor:
                 if now - last_flush >= 1000:
                     last_flush = now
                     self.flush(now)
+                self._flush_to_sites(now)
 
     def _tick(self, links: list[SiteLink], now: int) -> None:
         """Judge silence (and settle flapping) for ``links``, every source of each."""
@@ -342,7 +347,8 @@ class LinkMonitor:
                 link.health.state = entry["state"]
 
     def flush(self, now: int) -> None:
-        """Publish one coalesced ``links`` frame of the sites that changed."""
+        """Once a second: one coalesced ``links`` frame of the sites that changed to the
+        central team; the changed sites in line for their own sessions."""
         if self.bridge is not None:
             mine = {s.code: s.frame() for s in self.sites.values() if s.sessions > 0}
             if mine:
@@ -350,20 +356,18 @@ class LinkMonitor:
         for s in self.sites.values():
             if s.dirty:
                 s.dirty = False
-                self._to_staff.mark(s.code)
-                self._to_sites.mark(s.code)
+                shown = s.shown_key()
+                self._to_staff.mark(s.code, s.staff_key(shown))
+                self._to_sites.mark(s.code, shown)
         sites = self.sites
-        entries = {
-            code: sites[code].frame()
-            for code in self._to_staff.due(now, lambda code: sites[code].staff_key())
-        }
+        entries = {code: sites[code].frame() for code in self._to_staff.due(now)}
         if entries:
             self.hub.publisher.links_to_staff(now, entries)
-        # Each site's own entry to its sessions: changes of state at once, figures less
-        # often, at most a fifth of the sites a flush.
-        for code in self._to_sites.due(now, lambda code: sites[code].shown_key()):
-            entry = entries.get(code) or sites[code].frame()
-            self.hub.publisher.links_to_site(now, code, entry)
+
+    def _flush_to_sites(self, now: int) -> None:
+        """Each site's own entry to its sessions: changes at once, figures paced."""
+        for code in self._to_sites.due(now):
+            self.hub.publisher.links_to_site(now, code, self.sites[code].frame())
 
     def history(self, code: str, since_ms: int, source: str = "console") -> list[dict[str, Any]]:
         """The stored samples of one site's ``source`` since ``since_ms``."""

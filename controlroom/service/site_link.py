@@ -112,11 +112,11 @@ class SiteLink:
         health = src.health if src is not None else self.health
         return (health.state, health.flapping, self.sessions, self.presence)
 
-    def staff_key(self) -> tuple[Any, ...]:
-        """What of the entry must reach the central team at once: the site's own key and
-        every source's state (the grid's detail shows each)."""
+    def staff_key(self, shown: tuple[Any, ...]) -> tuple[Any, ...]:
+        """What of the entry must reach the central team at once: the site's own key
+        (``shown``, from ``shown_key``) and every source's state (the grid shows each)."""
         return (
-            self.shown_key(),
+            shown,
             self.health.state,
             None if self.endpoint is None else self.endpoint.health.state,
             None if self.bridge is None else self.bridge.health.state,
@@ -153,7 +153,10 @@ class SiteLink:
         if src is None:
             if self.sessions == 0 and self.remote is not None:
                 return self.remote
-            return {**self.console_entry(), "source": "console", "presence": self.presence}
+            entry = self.console_entry()  # a fresh dict: no copy of it needed
+            entry["source"] = "console"
+            entry["presence"] = self.presence
+            return entry
         top = src.entry()
         return {
             "state": top["state"],
