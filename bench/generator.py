@@ -61,6 +61,10 @@ class Run:
         self.errors: dict[int, str] = {}
 
 
+#: How every msgpack ``links`` frame of the hub begins (wire.links_frame: type first).
+LINKS_PREFIX = b"\x83\xa4type\xa5links"
+
+
 class Session:
     """One WebSocket session; a reader task answers pings and hands frames to ``on_frame``."""
 
@@ -79,6 +83,8 @@ class Session:
         self.snapshots = 0
         self.arrived: dict[int, float] = {}
         self.stalled: asyncio.Event | None = None  # set: reading; cleared: stopped reading
+        #: Bytes of ``links`` frames received (counted, not decoded: see ``_read``).
+        self.links_bytes = 0
 
     @classmethod
     async def open(
@@ -168,6 +174,14 @@ class Session:
                     await self.stalled.wait()
                 message = await self.ws.recv()
                 now = time.perf_counter()
+                if isinstance(message, bytes) and message.startswith(LINKS_PREFIX):
+                    # Twenty consoles share this one event loop: decoding twenty copies
+                    # of a 1,000-site frame back to back is twenty browsers' work done in
+                    # a row, and it delayed the next frame of every console by tens of
+                    # ms (docs/benchmarks.md). The bench counts them; the browser's cost
+                    # of one is measured on its own (bench/links_clients.py).
+                    self.links_bytes += len(message)
+                    continue
                 frame = self._decode(message)
                 if frame is not None:
                     self._handle(frame, now)

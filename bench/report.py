@@ -38,6 +38,7 @@ STEADY = [
     ("KiB/site", "kib_per_site", ".1f"), ("connect s", "connect_s", ".1f"),
     ("lost", "lost", "d"), ("err", "errors", "d"), ("drop", "dropped", "d"),
     ("link chg", "link_changes", "d"), ("degraded", "degraded", "d"),
+    ("links KiB/s", "links_kib_s", ".0f"),
 ]  # fmt: skip
 RAMP = [
     ("server", "server", "s"), ("offered/s", "rate", "g"), ("events/s", "achieved", ".0f"),

@@ -120,11 +120,16 @@ async def steady(spec: Spec, p: Params) -> dict[str, Any]:
         await asyncio.sleep(p["idle"])
         idle_cpu, _ = idle.read()
         meter = Meter(spec["pid"])
+        links_before = sum(c.links_bytes for c in s.consoles)
         numbers, late = await drive(s.sites, p["rate"], p["duration"], s.run)
         got = await collect(s.run, numbers, s.consoles, p["drain"])
         cpu, gen = meter.read()
+        links_kib = (sum(c.links_bytes for c in s.consoles) - links_before) / 1024
         rss = rss_kib(spec["pid"])
         row = _latency_row(got)
+        # What one staff console receives of live link health, per second.
+        window_s = time.perf_counter() - meter.wall0
+        row["links_kib_s"] = links_kib / max(1, len(s.consoles)) / window_s
         row.update(
             server=spec["kind"], sites=len(s.sites), consoles=len(s.consoles), rate=p["rate"],
             connect_s=s.connect_s, connect_p99=s.connect_p99 * 1000, idle_cpu=idle_cpu,
