@@ -14,6 +14,9 @@ at the default heartbeat) for sparklines and the report, and in coalesced
 ``links`` frames (at most one a second, only the sites that changed, encoded once
 per codec for all receivers).
 
+Who has gone silent is judged in ``link_silence``, a slice of the sites at a time;
+which sites' entries go out when, in ``link_feed``.
+
 It must never: block a pong on the log, emit a durable event for anything but a
 change of state or of flapping, or let one misbehaving site's stats raise.
 """
@@ -22,24 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import math
 from collections.abc import Callable
 from typing import Any
 
-from controlroom.domain import LinkPresence
-from controlroom.domain.links import (
-    LinkHealth,
-    Transition,
-    closed,
-    observe,
-    settle,
-    silence,
-)
+from controlroom.domain.links import LinkHealth, Transition, closed, observe
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.link_feed import LinkFeed
 from controlroom.service.link_ring import STATE_CODES
+from controlroom.service.link_silence import SilenceCheck
 from controlroom.service.link_sources import SourceLink, bridge_sample, probe_result
 from controlroom.service.site_link import LOSS_WINDOW, SiteLink, parse_stats
 from controlroom.wire import links_frame
@@ -79,12 +74,6 @@ class LinkMonitor:
         self.loop_lag: LoopLag | None = None
         #: Pongs not judged because the hub itself was late handling them.
         self.discounted = 0
-        #: The conference path (probes, the bridge) is offline after two silent
-        #: heartbeats, so that every console shows it within 2 heartbeats + 1 s: the
-        #: hub measures it itself, no client backoff or phone in a pocket to allow for.
-        self.path_thresholds = dataclasses.replace(
-            self.thresholds, offline_after_missed=min(2, self.thresholds.offline_after_missed)
-        )
         capacity = max(64, math.ceil(3600 / heartbeat_s) + 64)
         self.capacity = capacity
         now = clock_ms()
@@ -125,10 +114,9 @@ class LinkMonitor:
         self.bridge: Any = None
         self._commands: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
-        #: Until then nobody is judged offline for silence: after a start (a restart or
-        #: a crash) the sites need their reconnect backoff to come back.
-        self.grace_until = now + int(self.thresholds.restart_grace_s * 1000)
-        self.started_at = now
+        self.silence = SilenceCheck(
+            self.thresholds, heartbeat_s, now, self._transitions, self._commands.put_nowait
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -183,7 +171,7 @@ class LinkMonitor:
             # outage of the site. Should it not be (a client that sent 1012 itself), the
             # silence rule finds the site offline after its missed heartbeats all the same.
             return
-        if link.sessions == 0 and not self._held_elsewhere(link, self.clock_ms()):
+        if link.sessions == 0 and not self.silence.held_elsewhere(link, self.clock_ms()):
             self._transitions(link, closed(link.health, self.clock_ms(), self.thresholds))
 
     def pong(self, conn: Connection, rtt_ms: float) -> None:
@@ -274,64 +262,11 @@ class LinkMonitor:
             for k in range(TICK_SLICES):
                 await asyncio.sleep(period_s / TICK_SLICES)
                 now = self.clock_ms()
-                self._tick(links[k * size : (k + 1) * size], now)
+                self.silence.tick(links[k * size : (k + 1) * size], now)
                 if now - last_flush >= 1000:
                     last_flush = now
                     self.flush(now)
                 self._flush_to_sites(now)
-
-    def _tick(self, links: list[SiteLink], now: int) -> None:
-        """Judge silence (and settle flapping) for ``links``, every source of each."""
-        in_grace = now < self.grace_until
-        for link in links:
-            self._tick_console(link, now, in_grace)
-            if not in_grace and link.governing() is not None:
-                self._tick_presence(link, now)
-            for src in (link.endpoint, link.bridge):
-                if src is None:
-                    continue
-                if src.name == "bridge" and in_grace and src.last_heard <= self.started_at:
-                    continue  # the bridge has not reported since the start yet
-                t = self.path_thresholds
-                beat = src.silent_after_s(self.heartbeat_s)
-                quiet = silence(src.health, src.last_heard, now, t, beat)
-                if src.health.flapping:
-                    quiet += settle(src.health, now, t)
-                self._transitions(link, quiet, src.name)
-
-    def _tick_presence(self, link: SiteLink, now: int) -> None:
-        """Record the technician's presence once it has held for three heartbeats."""
-        shown = link.presence
-        if shown != link.presence_seen:
-            link.presence_seen, link.presence_seen_at = shown, now
-        elif (
-            shown != link.presence_recorded
-            and now - link.presence_seen_at >= 3 * self.heartbeat_s * 1000
-        ):
-            link.presence_recorded = shown
-            self._commands.put_nowait(LinkPresence(site=link.code, presence=shown))  # type: ignore[arg-type]
-
-    def _tick_console(self, link: SiteLink, now: int, in_grace: bool) -> None:
-        if self._held_elsewhere(link, now):
-            return  # another instance measures this site
-        if in_grace and link.sessions == 0:
-            return  # not back yet after the hub's start: wait for the grace
-        if link.sessions > 0 or link.health.state not in ("offline", "unknown"):
-            self._transitions(
-                link, silence(link.health, link.last_heard, now, self.thresholds, self.heartbeat_s)
-            )
-        if link.health.flapping:
-            self._transitions(link, settle(link.health, now, self.thresholds))
-
-    def _held_elsewhere(self, link: SiteLink, now: int) -> bool:
-        """Whether another instance has this site's sessions (and said so lately)."""
-        return (
-            link.sessions == 0
-            and link.remote is not None
-            and link.remote.get("sessions", 0) > 0
-            # The holder publishes every second: allow three of those, or three heartbeats.
-            and now - link.remote_at < max(3000, 3 * self.heartbeat_s * 1000)
-        )
 
     def remote(self, body: dict[str, Any]) -> None:
         """Link data from another hub instance (its own sites, every second)."""
