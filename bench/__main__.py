@@ -151,6 +151,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", default=",".join(KINDS), help=f"comma list of {list(KINDS)}")
     p.add_argument("--steady-sizes", default=None, help="site counts of steady, e.g. 100,1000")
     p.add_argument("--steady-s", type=float, default=None, help="s of commands in steady (12)")
+    p.add_argument("--ramp-rates", default=None, help="ramp steps /s: 800,1000")
     p.add_argument("--profile", default=None, help="folder: py-spy the hub during the ramp")
     p.add_argument("--profile-s", type=int, default=20, help="py-spy duration (s)")
     p.add_argument("--json", default=None, help="write every row to this JSON file")
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = {k: dict(v) for k, v in (QUICK if args.quick else FULL).items()}
     if args.steady_sizes:
         plan["steady"]["sizes"] = [int(x) for x in args.steady_sizes.split(",")]
+    if args.ramp_rates:
+        plan["ramp"]["rates"] = [float(x) for x in args.ramp_rates.split(",")]
     if args.steady_s:
         plan["steady"]["duration"] = args.steady_s
     raise_nofile()

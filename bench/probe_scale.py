@@ -12,7 +12,7 @@ rounds, and prints CPU share, probes answered, RTT percentiles and the ratios to
 baseline. ICMP needs CAP_NET_RAW or ping_group_range (docs/deploy.md); without it
 the run says so and measures TCP connects to one local listener instead.
 
-Usage: ``python -m bench.probes [--targets 3000] [--interval 2.0] [--rounds 5]``
+Usage: ``python -m bench.probe_scale [--targets 3000] [--interval 2.0] [--rounds 5]``
 """
 
 from __future__ import annotations
