@@ -112,12 +112,22 @@ def _clone(value: Any) -> Any:
     return copy
 
 
-def _plain(obj: Any) -> dict[str, Any]:
-    return {name: _copy(getattr(obj, name)) for name in obj.__dataclass_fields__}
+def _share(value: Any) -> Any:
+    return value
 
 
-def state_to_dict(state: ConferenceState) -> dict[str, Any]:
-    """The whole state as a JSON-able map (for durable snapshots)."""
+def state_to_dict(state: ConferenceState, copy: bool = True) -> dict[str, Any]:
+    """The whole state as a JSON-able map (for durable snapshots).
+
+    With ``copy=False`` the map shares the state's own lists and dicts: a view to be
+    encoded at once, before the state changes (the copy was most of the cost of a
+    snapshot of a large state, and it held the event loop).
+    """
+    dup = _copy if copy else _share
+
+    def _plain(obj: Any) -> dict[str, Any]:
+        return {name: dup(getattr(obj, name)) for name in obj.__dataclass_fields__}
+
     sp, ag = state.speaking, state.agenda
     return {
         "version": SNAPSHOT_VERSION,
@@ -137,8 +147,8 @@ def state_to_dict(state: ConferenceState) -> dict[str, Any]:
             "overrun": list(ag.overrun),
             "current": ag.current,
         },
-        "testcalls": _copy(state.testcalls),
-        "campaign": _copy(state.campaign),
+        "testcalls": dup(state.testcalls),
+        "campaign": dup(state.campaign),
         "counters": dict(state.counters),
         "announcements": {aid: _plain(a) for aid, a in state.announcements.items()},
         "threads": {code: _plain(t) for code, t in state.threads.items()},

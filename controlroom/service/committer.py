@@ -33,6 +33,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,8 +50,17 @@ from controlroom.domain import (
     state_to_dict,
 )
 from controlroom.service.errors import Unavailable, UnsafeEvent
+from controlroom.service.forked import CAN_FORK, run_forked
 from controlroom.service.publisher import Publisher
-from controlroom.store.base import Answer, EventLog, Fenced, SeqConflict, SharedLog, Snapshot
+from controlroom.store.base import (
+    Answer,
+    EventLog,
+    Fenced,
+    SeqConflict,
+    SharedLog,
+    Snapshot,
+    encode_state,
+)
 from controlroom.store.chain import GENESIS, Record, link_hash
 
 log = logging.getLogger("controlroom.hub")
@@ -98,6 +108,8 @@ class Committer:
         self.fingerprint = fingerprint
         self.clock_ms = clock_ms
         self.snapshot_every = snapshot_every
+        #: Snapshots are encoded in a forked child (service/forked.py) where possible.
+        self.fork_snapshots = CAN_FORK
         self.state: ConferenceState = initial()
         self.durable: ConferenceState = initial()
         self.durable_seq = 0
@@ -192,7 +204,7 @@ class Committer:
         due = self.durable_seq - self._snapshot_seq >= self.snapshot_every
         if due and (self._snapshotting is None or self._snapshotting.done()):
             # Written in the background: the next batch must not wait for a snapshot.
-            self._snapshotting = asyncio.create_task(self._save_snapshot())
+            self._snapshotting = asyncio.create_task(self._snapshots())
         return True
 
     def _apply_durable(self, rec: Record) -> None:
@@ -312,13 +324,38 @@ class Committer:
             async with self._log_lock:
                 await self._catch_up(follow=True)
 
-    async def _save_snapshot(self) -> None:
-        snap = Snapshot(self.durable_seq, self.fingerprint, state_to_dict(self.durable))
+    async def _snapshots(self) -> None:
+        """Snapshots until the last is less than ``snapshot_every`` behind (a burst of
+        commits during one must not leave the log's end unsnapshotted)."""
+        while self.durable_seq - self._snapshot_seq >= self.snapshot_every:
+            if not await self._save_snapshot():
+                return
+
+    async def _save_snapshot(self) -> bool:
+        # Encoded in a forked child, from the state as it is at this instant: a copy
+        # encoded in the store's thread (holding the GIL all the same) held the event
+        # loop ~300 ms on a state of 8,000 faults, and encoding it here ~80 ms; every
+        # command and console frame waited behind it (docs/benchmarks.md).
+        started = time.perf_counter()
+        seq, where, body = self.durable_seq, "a child", b""
+        if self.fork_snapshots:
+            durable = self.durable
+            try:
+                body = await run_forked(lambda: encode_state(state_to_dict(durable, copy=False)))
+            except Exception as exc:  # noqa: BLE001 - then in-process, as without fork
+                log.warning("snapshot at %d not encoded in a child (%s): encoding here", seq, exc)
+        if not body:  # the state as it is now, encoded here and before it changes
+            seq, where = self.durable_seq, "the hub"
+            body = encode_state(state_to_dict(self.durable, copy=False))
+        took_ms = (time.perf_counter() - started) * 1000
+        log.info("snapshot at %d: %d KiB in %.0f ms by %s", seq, len(body) >> 10, took_ms, where)
         try:
-            await self.store.save_snapshot(self.id, snap)
-            self._snapshot_seq = snap.seq
+            await self.store.save_snapshot(self.id, Snapshot(seq, self.fingerprint, {}, body))
         except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation only
-            log.warning("snapshot at %d not saved: %s", snap.seq, exc)
+            log.warning("snapshot at %d not saved: %s", seq, exc)
+            return False
+        self._snapshot_seq = seq
+        return True
 
     async def load(self) -> None:
         snap = await self.store.load_snapshot(self.id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controlroom.store.audit import _records, conference_names, open_read_only
-from controlroom.store.base import Answer, EventLog, Snapshot
+from controlroom.store.base import Answer, EventLog, Snapshot, decode_state
 from controlroom.store.chain import Verification, verify
 
 BATCH = 1000
@@ -92,7 +92,7 @@ async def _copy(db: sqlite3.Connection, conference: str, target: EventLog) -> Mi
         "SELECT seq, fingerprint, state FROM snapshots WHERE conference=?", (conference,)
     ).fetchone()
     if row is not None:
-        snapshot = Snapshot(row[0], _str(row[1]), json.loads(row[2]))
+        snapshot = Snapshot(row[0], _str(row[1]), decode_state(row[2]))
         await target.save_snapshot(conference, snapshot)
     copied = await target.read(conference, 0)
     return Migrated(

@@ -5,7 +5,7 @@ Keys of conference ``C`` (one hash tag, so a cluster keeps them on one slot)::
     cr:{C}:log        stream; entry id "<seq>-0", field "e" = the record as JSON
     cr:{C}:head       "<seq> <hash>" of the last record
     cr:{C}:answers    hash; "<account> <command id>" -> the stored answer (JSON)
-    cr:{C}:snapshot   the latest state snapshot (JSON)
+    cr:{C}:snapshot   the latest state snapshot (MessagePack; JSON before)
     cr:{C}:fence      the fencing token of the conference's current decider
                       (see ``redis_decider``)
 
@@ -30,6 +30,7 @@ import logging
 import secrets
 from typing import Any
 
+import msgpack
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
@@ -40,6 +41,7 @@ from controlroom.store.base import (
     SeqConflict,
     Snapshot,
     StoreUnavailable,
+    decode_state,
     load_json,
 )
 from controlroom.store.chain import GENESIS, Record
@@ -229,8 +231,10 @@ class RedisEventLog:
 
     async def save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
         """Replace the conference's snapshot."""
-        body = _dumps(
-            {"seq": snapshot.seq, "fingerprint": snapshot.fingerprint, "state": snapshot.state}
+        # MessagePack, the state already encoded inside (versions before wrote JSON).
+        body = msgpack.packb(
+            {"seq": snapshot.seq, "fingerprint": snapshot.fingerprint, "state": snapshot.encoded()},
+            use_bin_type=True,
         )
         try:
             await self.redis.set(_keys(conference)[3], body)
@@ -245,8 +249,11 @@ class RedisEventLog:
             raise StoreUnavailable(str(exc)) from exc
         if not raw:
             return None
-        d = load_json(raw)
-        return Snapshot(d["seq"], d["fingerprint"], d["state"])
+        if raw[:1] == b"{":
+            d = load_json(raw)
+            return Snapshot(d["seq"], d["fingerprint"], d["state"])
+        d = msgpack.unpackb(raw, raw=False)
+        return Snapshot(d["seq"], d["fingerprint"], decode_state(d["state"]))
 
     async def shared_secret(self) -> bytes:
         """The token-signing secret every instance uses (created by the first one)."""

@@ -28,6 +28,7 @@ from controlroom.domain import (
     state_to_dict,
     view,
 )
+from controlroom.store.base import decode_state, encode_state
 
 from .conftest import ADMIN, ASSISTANT, CHAIR, OPERATOR, SITE_HCM, SITE_HN, T0, make_state
 
@@ -191,6 +192,10 @@ def run_and_check(steps: Steps, max_on_floor: int) -> None:
     assert clone_state(state) == state
     assert state_from_dict(state_to_dict(state)) == state
     assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+    # What the hub writes: its live state encoded without a copy, read back whole.
+    written = encode_state(state_to_dict(state, copy=False))
+    assert decode_state(written) == state_to_dict(state)
+    assert state_from_dict(decode_state(written)) == state
     for viewer in ACTORS:
         json.dumps(view(state, viewer))
 

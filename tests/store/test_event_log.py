@@ -8,7 +8,7 @@ import pytest
 
 from controlroom.domain.model import Actor, Event
 from controlroom.store.audit import verify_data_dir
-from controlroom.store.base import Answer, SeqConflict, Snapshot
+from controlroom.store.base import Answer, SeqConflict, Snapshot, encode_state
 from controlroom.store.chain import GENESIS, Record, link_hash, verify
 from controlroom.store.redis_streams import RedisEventLog
 from controlroom.store.sqlite import SqliteEventLog
@@ -72,6 +72,40 @@ async def test_snapshots_replace_each_other(log):
     await log.save_snapshot("c", Snapshot(10, "fp", {"a": 1}))
     await log.save_snapshot("c", Snapshot(20, "fp", {"a": 2}))
     assert await log.load_snapshot("c") == Snapshot(20, "fp", {"a": 2})
+
+
+async def test_a_snapshot_encoded_by_its_writer_loads_as_its_state(log):
+    """The hub hands the store its state already encoded; it loads as that state."""
+    state = {"faults": {"F0001": {"notes": ["một", "hai"], "at": 1.5}}, "n": None}
+    await log.save_snapshot("c", Snapshot(7, "fp", {}, encode_state(state)))
+    loaded = await log.load_snapshot("c")
+    assert (loaded.seq, loaded.fingerprint, loaded.state) == (7, "fp", state)
+
+
+def test_a_snapshot_holds_json_like_values_only():
+    """Anything JSON could not hold is refused, not written as something else."""
+    with pytest.raises(TypeError, match="set"):
+        encode_state({"a": {1, 2}})
+
+
+async def test_a_json_snapshot_of_a_version_before_still_loads(tmp_path):
+    """Versions before wrote snapshots as JSON text: they load, NaN as null, on both stores."""
+    db = SqliteEventLog(tmp_path / "events.db")
+    await db.open()
+    db.db.execute("INSERT INTO snapshots VALUES ('c', 5, 'fp', ?)", ('{"a":[1,"hai"],"x":NaN}',))
+    assert await db.load_snapshot("c") == Snapshot(5, "fp", {"a": [1, "hai"], "x": None})
+    await db.close()
+    if not RedisServer.available():
+        return
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        store = RedisEventLog(server.url)
+        await store.open()
+        await store.redis.set("cr:{c}:snapshot", '{"seq":5,"fingerprint":"fp","state":{"a":2}}')
+        assert await store.load_snapshot("c") == Snapshot(5, "fp", {"a": 2})
+        await store.close()
+    finally:
+        server.stop()
 
 
 def test_verify_names_the_first_altered_event():
