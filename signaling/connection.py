@@ -133,6 +133,7 @@ class Connection:
         self.direct = direct_wire(websocket.scope)
         if self.direct is not None:
             self.outbox.write_now = self.direct.write
+            self.outbox.write_many = self.direct.write_many
         self.principal: Any = None
         now = config.clock_ms()
         self.pings = PingTracker(float(now))
@@ -227,7 +228,7 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
         log.exception("session %s failed", conn.id)
     finally:
         wheel.remove(conn)
-        conn.outbox.write_now = None
+        conn.outbox.write_now = conn.outbox.write_many = None
         with contextlib.suppress(Exception):
             await handler.close(conn)
         conn.outbox.close()

@@ -16,7 +16,7 @@ still waiting for the application, so the order of what the session reads is kep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 #: The key of the extension in the ASGI scope's ``extensions``.
@@ -32,6 +32,11 @@ class DirectWire(Protocol):
 
     def write(self, payload: bytes | str) -> bool:
         """Frame and write one message now; False (nothing written) when it cannot."""
+        ...
+
+    def write_many(self, payloads: Sequence[bytes | str]) -> bool:
+        """Frame several messages and write them in one go (one system call); False
+        (nothing written) when it cannot."""
         ...
 
 

@@ -10,6 +10,12 @@ With ``write_now`` set (the direct wire, ``signaling.direct``), a frame that has
 nothing queued or being written before it goes straight to the socket, and the
 writer task is not woken; only what the socket cannot take at once is queued.
 
+While corked (``cork()`` until ``uncork()``, the fan-out's ``batch``), the frames
+that would go straight to the socket are kept, and ``uncork`` writes them all in
+one go (``write_many``): a batch of events is one system call per session, not one
+per event. Nothing can be queued while some are corked (a frame is queued only
+behind another), so the order is kept either way.
+
 While ``hold()`` is in force, live frames are parked aside so the catch-up that
 the application sends first (``put_front``-ordered via ``release``) stays in order.
 """
@@ -38,8 +44,12 @@ class Outbox:
         self.closed = False
         #: Writes one frame to the socket now, or returns False (see the module's doc).
         self.write_now: Callable[[Payload], bool] | None = None
+        #: Writes several frames to the socket now in one go, or returns False.
+        self.write_many: Callable[[list[Payload]], bool] | None = None
         #: Frames that went straight to the socket (``write_now``).
         self.direct_count = 0
+        #: Frames kept to be written together at ``uncork`` (None: not corked).
+        self.corked: list[Payload] | None = None
         #: The writer holds a batch it has not finished writing.
         self._draining = False
 
@@ -77,10 +87,14 @@ class Outbox:
             and not self._queue
             and not self._draining
             and (not live or self._held is None)
-            and self.write_now(payload)
         ):
-            self.direct_count += 1
-            return True
+            if self.corked is not None:
+                self.corked.append(payload)
+                self.direct_count += 1
+                return True
+            if self.write_now(payload):
+                self.direct_count += 1
+                return True
         self._bytes += size
         if live and self._held is not None:
             self._held.append(payload)
@@ -88,6 +102,23 @@ class Outbox:
             self._queue.append(payload)
             self._ready.set()
         return True
+
+    def cork(self) -> None:
+        """Keep the frames that would go straight to the socket until :meth:`uncork`."""
+        if self.write_many is not None and self.corked is None:
+            self.corked = []
+
+    def uncork(self) -> None:
+        """Write the corked frames in one go; those the socket cannot take now, queued."""
+        corked, self.corked = self.corked, None
+        if not corked or self.closed:
+            return
+        if self.write_many is not None and self.write_many(corked):
+            return
+        self.direct_count -= len(corked)
+        self._queue.extend(corked)
+        self._bytes += sum(len(p) for p in corked)
+        self._ready.set()
 
     async def take(self) -> list[Payload]:
         """Wait for frames and return all that are queued (empty list once closed).

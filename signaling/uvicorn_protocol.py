@@ -16,7 +16,7 @@ Pass this class as uvicorn's ``ws`` setting (``uvicorn.Config(app, ws=...)``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -45,6 +45,10 @@ class PromptCloseWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def write(self, payload: bytes | str) -> bool:
         """Write one message now if the socket is open and the transport not backed up."""
+        return self.write_many((payload,))
+
+    def write_many(self, payloads: Sequence[bytes | str]) -> bool:
+        """Write messages in one transport write, on the same conditions as :meth:`write`."""
         if (
             not self.handshake_complete
             or self.initial_response is not None
@@ -54,14 +58,16 @@ class PromptCloseWebSocketProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
+        conn = self.conn
         try:
-            if isinstance(payload, bytes):
-                self.conn.send_binary(payload)
-            else:
-                self.conn.send_text(payload.encode())
-        except InvalidState:
+            for payload in payloads:
+                if isinstance(payload, bytes):
+                    conn.send_binary(payload)
+                else:
+                    conn.send_text(payload.encode())
+        except InvalidState:  # only ever on the first: the state does not change between
             return False
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.write(b"".join(conn.data_to_send()))
         return True
 
     def handle_bytes(self, event: Frame) -> None:

@@ -195,9 +195,10 @@ class Committer:
                 log.error("commit of %d events failed: %s", len(records), exc)
                 self._rollback(batch, exc)
                 return True
-            for rec in records:
-                self._local_seqs.append(rec.event.seq)
-                self._apply_durable(rec)
+            with self.publisher.batch():  # each console gets the batch in one write
+                for rec in records:
+                    self._local_seqs.append(rec.event.seq)
+                    self._apply_durable(rec)
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(None)

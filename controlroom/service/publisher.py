@@ -7,6 +7,7 @@ the queue listener tells a site its places. Nothing else touches the fan-out.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from controlroom.domain.model import Actor
@@ -29,6 +30,10 @@ class Publisher:
     def unsubscribe(self, conn: Subscriber) -> None:
         """Stop delivering to ``conn``."""
         self._fanout.unsubscribe(conn)
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Within it, what each session gets goes out in one write at the end (a commit)."""
+        return self._fanout.batch()
 
     def event(self, frame: dict[str, Any]) -> None:
         """A durable event's frame, to everyone who may see it (each site its own copy)."""

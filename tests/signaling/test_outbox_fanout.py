@@ -137,3 +137,73 @@ async def test_direct_write_only_when_nothing_is_before_the_frame():
     assert written == ["a", "catch-up"]
     box.release()
     assert await box.take() == ["live"]
+
+
+class _Wire:
+    """A socket that takes single frames or several at once, or refuses while backed up."""
+
+    def __init__(self) -> None:
+        self.writes: list[list[bytes | str]] = []
+        self.accept = True
+
+    def one(self, payload: bytes | str) -> bool:
+        return self.many([payload])
+
+    def many(self, payloads: list[bytes | str]) -> bool:
+        if self.accept:
+            self.writes.append(list(payloads))
+        return self.accept
+
+
+def _wired() -> tuple[Outbox, _Wire]:
+    box, wire = Outbox(), _Wire()
+    box.write_now, box.write_many = wire.one, wire.many
+    return box, wire
+
+
+async def test_a_batch_is_one_write_per_receiver_in_order():
+    """Within batch(), each receiver's frames are written together at its end, in order;
+    a frame after the batch goes after them, on its own."""
+    fan = Fanout()
+    (a, wa), (b, wb) = _wired(), _wired()
+    fan.subscribe(Sub(JsonCodec("j"), a), ["all"])
+    fan.subscribe(Sub(JsonCodec("j"), b), ["all", "b"])
+    with fan.batch():
+        for i in range(3):
+            fan.publish({"type": "event", "seq": i}, ["all"])
+            with fan.batch():  # a nested batch writes at the outer end
+                fan.publish({"type": "event", "seq": 10 + i}, ["b"])
+        assert wa.writes == [] and wb.writes == []  # nothing out before the end
+    seqs = [[JsonCodec("j").decode(p)["seq"] for p in w] for w in (*wa.writes, *wb.writes)]
+    assert seqs == [[0, 1, 2], [0, 10, 1, 11, 2, 12]]
+    fan.publish({"type": "event", "seq": 3}, ["all"])
+    assert len(wa.writes) == 2 and len(wa.writes[1]) == 1
+    assert a.direct_count == 4 and len(a) == 0
+
+
+async def test_a_batch_the_socket_cannot_take_waits_for_the_writer_in_order():
+    """A socket backed up at the batch's end: its frames are queued, in order, and what
+    follows is queued behind them."""
+    fan = Fanout()
+    box, wire = _wired()
+    fan.subscribe(Sub(JsonCodec("j"), box), ["all"])
+    with fan.batch():
+        fan.publish({"type": "event", "seq": 1}, ["all"])
+        fan.publish({"type": "event", "seq": 2}, ["all"])
+        wire.accept = False
+    wire.accept = True
+    fan.publish({"type": "event", "seq": 3}, ["all"])
+    assert wire.writes == []
+    taken = await box.take()
+    assert [JsonCodec("j").decode(p)["seq"] for p in taken] == [1, 2, 3]
+    assert box.direct_count == 0 and box.queued_bytes == 0
+
+
+async def test_a_closed_session_gets_nothing_of_the_batch():
+    fan = Fanout()
+    box, wire = _wired()
+    fan.subscribe(Sub(JsonCodec("j"), box), ["all"])
+    with fan.batch():
+        fan.publish({"type": "event", "seq": 1}, ["all"])
+        box.close()
+    assert wire.writes == [] and await box.take() == []
