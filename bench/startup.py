@@ -93,7 +93,7 @@ def _options(data_dir: Path) -> Options:
 def _time_snapshots(hub: ConferenceHub, stats: BuildStats) -> None:
     """Wrap the hub's snapshot step to add up the time it takes (encoded in a child, it
     holds the event loop only for the fork, where the platform forks)."""
-    original = hub.committer._save_snapshot
+    original = hub.committer.snapshots.take
 
     async def timed() -> bool:
         t0 = time.perf_counter()
@@ -102,7 +102,7 @@ def _time_snapshots(hub: ConferenceHub, stats: BuildStats) -> None:
         stats.snapshots += 1
         return saved
 
-    hub.committer._save_snapshot = timed  # type: ignore[method-assign]
+    hub.committer.snapshots.take = timed  # type: ignore[method-assign]
 
 
 async def _worker(
@@ -208,7 +208,7 @@ async def measure_start(data_dir: Path) -> Start:
             t2 - t0,
             t2 - t1,
             hub.durable_seq,
-            hub.committer._snapshot_seq,
+            hub.committer.snapshots.seq,
             state_to_dict(hub.durable),
             log_seq,
         )

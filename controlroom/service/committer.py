@@ -29,11 +29,9 @@ keeps the tail and the committer from applying the same record twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,19 +45,16 @@ from controlroom.domain import (
     apply,
     clone_state,
     state_from_dict,
-    state_to_dict,
 )
 from controlroom.service.errors import Unavailable, UnsafeEvent
-from controlroom.service.forked import CAN_FORK, run_forked
 from controlroom.service.publisher import Publisher
+from controlroom.service.snapshots import Snapshots
 from controlroom.store.base import (
     Answer,
     EventLog,
     Fenced,
     SeqConflict,
     SharedLog,
-    Snapshot,
-    encode_state,
 )
 from controlroom.store.chain import GENESIS, Record, link_hash
 
@@ -107,22 +102,20 @@ class Committer:
         self._initial = initial
         self.fingerprint = fingerprint
         self.clock_ms = clock_ms
-        self.snapshot_every = snapshot_every
-        #: Snapshots are encoded in a forked child (service/forked.py) where possible.
-        self.fork_snapshots = CAN_FORK
         self.state: ConferenceState = initial()
         self.durable: ConferenceState = initial()
         self.durable_seq = 0
         self._assigned_seq = 0
         self._head_hash = GENESIS
         self._durable_hash = GENESIS
-        self._snapshot_seq = 0
+        self.snapshots = Snapshots(
+            store, conference, fingerprint, lambda: (self.durable, self.durable_seq), snapshot_every
+        )
         self.recent: deque[Record] = deque(maxlen=recent_max)
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         #: Set whenever the speculative state changes (the hub's timers wait on it).
         self.changed = asyncio.Event()
-        self._snapshotting: asyncio.Task[None] | None = None
         self.ready = False
         self._log_lock = asyncio.Lock()
         # Set when the tail applied another instance's records under decisions of ours
@@ -202,10 +195,7 @@ class Committer:
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(None)
-        due = self.durable_seq - self._snapshot_seq >= self.snapshot_every
-        if due and (self._snapshotting is None or self._snapshotting.done()):
-            # Written in the background: the next batch must not wait for a snapshot.
-            self._snapshotting = asyncio.create_task(self._snapshots())
+        self.snapshots.committed()  # in the background: no batch waits for a snapshot
         return True
 
     def _apply_durable(self, rec: Record) -> None:
@@ -325,39 +315,6 @@ class Committer:
             async with self._log_lock:
                 await self._catch_up(follow=True)
 
-    async def _snapshots(self) -> None:
-        """Snapshots until the last is less than ``snapshot_every`` behind (a burst of
-        commits during one must not leave the log's end unsnapshotted)."""
-        while self.durable_seq - self._snapshot_seq >= self.snapshot_every:
-            if not await self._save_snapshot():
-                return
-
-    async def _save_snapshot(self) -> bool:
-        # Encoded in a forked child, from the state as it is at this instant: a copy
-        # encoded in the store's thread (holding the GIL all the same) held the event
-        # loop ~300 ms on a state of 8,000 faults, and encoding it here ~80 ms; every
-        # command and console frame waited behind it (docs/benchmarks.md).
-        started = time.perf_counter()
-        seq, where, body = self.durable_seq, "a child", b""
-        if self.fork_snapshots:
-            durable = self.durable
-            try:
-                body = await run_forked(lambda: encode_state(state_to_dict(durable, copy=False)))
-            except Exception as exc:  # noqa: BLE001 - then in-process, as without fork
-                log.warning("snapshot at %d not encoded in a child (%s): encoding here", seq, exc)
-        if not body:  # the state as it is now, encoded here and before it changes
-            seq, where = self.durable_seq, "the hub"
-            body = encode_state(state_to_dict(self.durable, copy=False))
-        took_ms = (time.perf_counter() - started) * 1000
-        log.info("snapshot at %d: %d KiB in %.0f ms by %s", seq, len(body) >> 10, took_ms, where)
-        try:
-            await self.store.save_snapshot(self.id, Snapshot(seq, self.fingerprint, {}, body))
-        except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation only
-            log.warning("snapshot at %d not saved: %s", seq, exc)
-            return False
-        self._snapshot_seq = seq
-        return True
-
     async def load(self) -> None:
         snap = await self.store.load_snapshot(self.id)
         durable = self._initial()
@@ -365,7 +322,7 @@ class Committer:
         if snap is not None and snap.fingerprint == self.fingerprint:
             durable = state_from_dict(snap.state)
             seq = snap.seq
-        self._snapshot_seq = seq
+        self.snapshots.seq = seq
         while True:
             batch = await self.store.read(self.id, seq, limit=5000)
             if not batch:
@@ -436,6 +393,4 @@ class Committer:
             if not self._pending:
                 break
             await asyncio.sleep(0.01)
-        if self._snapshotting is not None:
-            with contextlib.suppress(BaseException):
-                await self._snapshotting
+        await self.snapshots.drain()

@@ -1,0 +1,90 @@
+"""When the committer snapshots its durable state, and how, off the event loop.
+
+After a commit that takes the durable seq at least ``every`` past the last
+snapshot, one is taken in the background; a burst of commits while one is being
+taken is covered by the next, straight after. A snapshot is encoded in a forked
+child (``service/forked.py``) from the state as it is at that instant, without a
+copy, as MessagePack: encoded in the hub instead, a state of 8,000 faults held the
+event loop, and every command and console frame behind it, for 80-300 ms
+(docs/benchmarks.md). Where fork is unavailable or fails, the hub encodes it
+itself. A snapshot is only an optimisation of the start: a failure is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from controlroom.domain import ConferenceState, state_to_dict
+from controlroom.service.forked import CAN_FORK, run_forked
+from controlroom.store.base import EventLog, Snapshot, encode_state
+
+log = logging.getLogger("controlroom.committer")
+
+
+class Snapshots:
+    """The snapshots of one conference's durable state."""
+
+    def __init__(
+        self,
+        store: EventLog,
+        conference: str,
+        fingerprint: str,
+        durable: Callable[[], tuple[ConferenceState, int]],
+        every: int,
+    ) -> None:
+        self.store = store
+        self.conference = conference
+        self.fingerprint = fingerprint
+        self.every = every
+        #: Encoded in a forked child where the platform can.
+        self.fork = CAN_FORK
+        #: The seq of the last snapshot stored (or loaded).
+        self.seq = 0
+        self._durable = durable
+        self._task: asyncio.Task[None] | None = None
+
+    def committed(self) -> None:
+        """After a commit: start a snapshot in the background if one is due."""
+        _, seq = self._durable()
+        if seq - self.seq >= self.every and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        while self._durable()[1] - self.seq >= self.every:
+            if not await self.take():
+                return
+
+    async def take(self) -> bool:
+        """Snapshot the durable state as it is now; whether it was stored."""
+        started = time.perf_counter()
+        state, seq = self._durable()
+        where, body = "a child", b""
+        if self.fork:
+            try:
+                body = await run_forked(lambda: encode_state(state_to_dict(state, copy=False)))
+            except Exception as exc:  # noqa: BLE001 - then in-process, as without fork
+                log.warning("snapshot at %d not encoded in a child (%s): encoding here", seq, exc)
+        if not body:  # the state as it is now, encoded here before it changes
+            state, seq = self._durable()
+            where, body = "the hub", encode_state(state_to_dict(state, copy=False))
+        took_ms = (time.perf_counter() - started) * 1000
+        log.info("snapshot at %d: %d KiB in %.0f ms by %s", seq, len(body) >> 10, took_ms, where)
+        try:
+            await self.store.save_snapshot(
+                self.conference, Snapshot(seq, self.fingerprint, {}, body)
+            )
+        except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation only
+            log.warning("snapshot at %d not saved: %s", seq, exc)
+            return False
+        self.seq = seq
+        return True
+
+    async def drain(self) -> None:
+        """Wait for the snapshot being taken, if any."""
+        if self._task is not None:
+            with contextlib.suppress(BaseException):
+                await self._task
