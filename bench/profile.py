@@ -12,7 +12,7 @@ _LINE = re.compile(r":\d+\)$")
 def _frame(raw: str) -> str:
     """``func (path/to/file.py:123)`` -> ``func (file.py)`` (lines merged)."""
     raw = _LINE.sub(")", raw.strip())
-    if "(" in raw:
+    if " (" in raw:  # a thread's name ("process 12:...") has none
         func, where = raw.split(" (", 1)
         where = where.rstrip(")")
         parts = where.split("/")

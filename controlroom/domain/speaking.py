@@ -125,6 +125,21 @@ class SpeakingState:
     queue: list[str] = field(default_factory=list)
     on_floor: list[str] = field(default_factory=list)
     requests: dict[str, SpeakRequest] = field(default_factory=dict)
+    #: The open requests by site and speaker (:func:`open_key`): one each, checked at
+    #: every new request without a walk over every request of the day.
+    open_by_speaker: dict[str, str] = field(default_factory=dict)
+
+
+def open_key(site: str, speaker: str) -> str:
+    """The key of a site's speaker among the open requests (spacing and case aside)."""
+    return f"{site}\n{_norm(speaker)}"
+
+
+def open_index(requests: dict[str, SpeakRequest]) -> dict[str, str]:
+    """:attr:`SpeakingState.open_by_speaker` rebuilt from the requests (older snapshots)."""
+    return {
+        open_key(r.site, r.speaker): rid for rid, r in requests.items() if r.state in OPEN_STATES
+    }
 
 
 def _norm(speaker: str) -> str:
@@ -141,17 +156,18 @@ def _check_new(state: ConferenceState, site: str, speaker: str, agenda_item: str
             text="no_agenda_item",
             item_id=agenda_item,
         )
-    key = _norm(speaker)
-    for r in state.speaking.requests.values():
-        if r.site == site and r.state in OPEN_STATES and _norm(r.speaker) == key:
-            raise Conflict(
-                f"{r.speaker} of site {site} already has an open request ({r.request_id}).",
-                field="args.speaker",
-                text="speaker_open",
-                speaker=r.speaker,
-                site=site,
-                request_id=r.request_id,
-            )
+    sp = state.speaking
+    rid = sp.open_by_speaker.get(open_key(site, speaker))
+    if rid is not None:
+        r = sp.requests[rid]
+        raise Conflict(
+            f"{r.speaker} of site {site} already has an open request ({r.request_id}).",
+            field="args.speaker",
+            text="speaker_open",
+            speaker=r.speaker,
+            site=site,
+            request_id=r.request_id,
+        )
 
 
 def _requested(state: ConferenceState, site: str, cmd: RequestSpeak | AddSpeaker) -> NewEvent:
@@ -266,10 +282,12 @@ def _decide_transition(
 def _apply_requested(state: ConferenceState, event: Event) -> None:
     d = event.data
     request_id = d["request_id"]
+    speaker = d.get("speaker", "")
+    state.speaking.open_by_speaker[open_key(d["site"], speaker)] = request_id
     state.speaking.requests[request_id] = SpeakRequest(
         request_id=request_id,
         site=d["site"],
-        speaker=d.get("speaker", ""),
+        speaker=speaker,
         title=d.get("title", ""),
         topic=d.get("topic", ""),
         kind=d.get("kind", "speech"),
@@ -290,6 +308,10 @@ def _apply_change(state: ConferenceState, event: Event) -> None:
     after = _NEXT_STATE.get(event.name)
     if after is not None:
         request.state = after
+        if after not in OPEN_STATES:
+            key = open_key(request.site, request.speaker)
+            if sp.open_by_speaker.get(key) == rid:
+                del sp.open_by_speaker[key]
     if rid in sp.queue and event.name != "speak.extended":
         sp.queue.remove(rid)
     name = event.name

@@ -23,7 +23,7 @@ from .followup import Conclusion
 from .minutes import MinutesNote
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
 from .sites import SiteState
-from .speaking import SpeakingState, SpeakRequest
+from .speaking import SpeakingState, SpeakRequest, open_index
 from .threads import Thread
 
 SNAPSHOT_VERSION = 1
@@ -139,6 +139,7 @@ def state_to_dict(state: ConferenceState, copy: bool = True) -> dict[str, Any]:
             "queue": list(sp.queue),
             "on_floor": list(sp.on_floor),
             "requests": {rid: _plain(r) for rid, r in sp.requests.items()},
+            "open_by_speaker": dict(sp.open_by_speaker),
         },
         "agenda": {
             "items": [i.to_wire() for i in ag.items],
@@ -172,7 +173,11 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         speaking=SpeakingState(
             queue=sp["queue"],
             on_floor=sp["on_floor"],
-            requests={rid: SpeakRequest(**r) for rid, r in sp["requests"].items()},
+            requests=(requests := {rid: SpeakRequest(**r) for rid, r in sp["requests"].items()}),
+            # A snapshot written before the index has none: rebuilt from the requests.
+            open_by_speaker=(
+                sp["open_by_speaker"] if "open_by_speaker" in sp else open_index(requests)
+            ),
         ),
         agenda=AgendaState(
             items=[AgendaItem(**i) for i in ag["items"]],

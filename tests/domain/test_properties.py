@@ -28,6 +28,7 @@ from controlroom.domain import (
     state_to_dict,
     view,
 )
+from controlroom.domain.speaking import open_index
 from controlroom.store.base import decode_state, encode_state
 
 from .conftest import ADMIN, ASSISTANT, CHAIR, OPERATOR, SITE_HCM, SITE_HN, T0, make_state
@@ -148,6 +149,8 @@ def check_invariants(state: ConferenceState) -> None:
         if q.state in ("requested", "approved", "on_floor")
     ]
     assert len(open_keys) == len(set(open_keys))
+    # The index the duplicate check reads is exactly the open requests.
+    assert sp.open_by_speaker == open_index(sp.requests)
 
 
 def run_and_check(steps: Steps, max_on_floor: int) -> None:
@@ -192,6 +195,9 @@ def run_and_check(steps: Steps, max_on_floor: int) -> None:
     assert clone_state(state) == state
     assert state_from_dict(state_to_dict(state)) == state
     assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+    older = state_to_dict(state)  # a snapshot of a version before the index
+    del older["speaking"]["open_by_speaker"]
+    assert state_from_dict(older) == state
     # What the hub writes: its live state encoded without a copy, read back whole.
     written = encode_state(state_to_dict(state, copy=False))
     assert decode_state(written) == state_to_dict(state)
