@@ -114,6 +114,7 @@ class HubSession:
         on_frame: Callable[[dict[str, Any]], None] | None = None,
         pong_delay: Callable[[], float] | None = None,
         caps: list[str] | None = None,
+        stats_on_pong: bool = True,
     ) -> None:
         self.server = server
         self.username = username
@@ -136,6 +137,10 @@ class HubSession:
         self._pending: dict[str, tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = {}
         self._stop = asyncio.Event()
         self._pongs: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
+        #: The site's report rides on its next pong ([ext] of the protocol): one frame
+        #: a heartbeat instead of two, for the hub as for the site's link.
+        self.stats_on_pong = stats_on_pong
+        self._stats: tuple[int, dict[str, Any]] | None = None
 
     # -- commands --------------------------------------------------------------------------
     async def command(
@@ -156,9 +161,22 @@ class HubSession:
             self._pending.pop(command_id, None)
 
     async def send_stats(self, stats: dict[str, Any]) -> None:
-        """Report what the site measures of its own media (ignored while disconnected)."""
-        if self.connected.is_set():
-            await self._send(to_hub.stats_frame(int(time.time() * 1000), stats))
+        """Report what the site measures of its own media (ignored while disconnected):
+        on the next pong, or in a ``stats`` frame of its own."""
+        if not self.connected.is_set():
+            return
+        at = int(time.time() * 1000)
+        if self.stats_on_pong:
+            self._stats = (at, stats)  # a newer report replaces one not yet sent
+        else:
+            await self._send(to_hub.stats_frame(at, stats))
+
+    def _pong(self, n: Any) -> dict[str, Any]:
+        """The pong of ping ``n``, with the report waiting, if any."""
+        waiting, self._stats = self._stats, None
+        if waiting is None:
+            return to_hub.pong_frame(n)
+        return to_hub.pong_frame(n, at=waiting[0], stats=waiting[1])
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame now (dropped while disconnected)."""
@@ -257,6 +275,7 @@ class HubSession:
                     watchdog.cancel()
                 self.ws = None
                 self.connected.clear()
+                self._stats = None  # a report is of the link it was measured on
             if ws.close_code == 4001:
                 raise _Unauthenticated()
 
@@ -275,7 +294,7 @@ class HubSession:
                 # A link is FIFO: delayed pongs leave in order, never overtaking.
                 self._pongs.put_nowait((time.monotonic() + delay, frame.get("n")))
             else:
-                await self._send(to_hub.pong_frame(frame.get("n")))
+                await self._send(self._pong(frame.get("n")))
             return
         if kind in ("event", "synced", "snapshot") and isinstance(frame.get("seq"), int):
             if kind != "event" or self.seq is None or frame["seq"] > self.seq:
@@ -302,7 +321,7 @@ class HubSession:
             wait = due - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            await self._send(to_hub.pong_frame(n))
+            await self._send(self._pong(n))
             self._pongs.task_done()
 
 

@@ -29,9 +29,14 @@ def hello_frame(
     return frame
 
 
-def pong_frame(n: Any) -> dict[str, Any]:
-    """The answer to the hub's ``ping`` number ``n``."""
-    return {"type": "pong", "n": n}
+def pong_frame(
+    n: Any, at: int | None = None, stats: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answer to the hub's ``ping`` number ``n``; with ``stats``, the site's report
+    on it ([ext] "Stats on a pong")."""
+    if stats is None:
+        return {"type": "pong", "n": n}
+    return {"type": "pong", "n": n, "at": at, "stats": stats}
 
 
 def cmd_frame(command_id: str, name: str, args: dict[str, Any]) -> dict[str, Any]:

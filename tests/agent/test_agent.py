@@ -284,3 +284,30 @@ async def test_the_agent_reports_progress_on_a_conclusion(fast):
     code, _, err = await agent(fast.url, "--username", "site-dng", "progress", cid, "--done")
     assert code == 1 and "conflict" in err  # DNG is not responsible for it
     await op.close()
+
+
+async def test_the_agent_sends_its_report_on_the_next_pong(fast):
+    """One frame a heartbeat: the report rides the pong, and the hub takes it as a report."""
+    sent: list[dict] = []
+    session = HubSession(fast.url, "site-hni", "demo")
+    send = session._send
+
+    async def spy(frame):
+        sent.append(frame)
+        await send(frame)
+
+    session._send = spy
+    runner = asyncio.create_task(session.run())
+    async with asyncio.timeout(timeout()):
+        await session.connected.wait()
+    stats = {"rtt_ms": 20.0, "jitter_ms": 77.0, "loss_pct": 0.5, "audio": "ok", "video": "ok"}
+    await session.send_stats(stats)
+    monitor = fast.runtime.links["demo"]
+    async with asyncio.timeout(timeout()):
+        while (monitor.sites["HNI"].reported or {}).get("jitter_ms") != 77.0:
+            await asyncio.sleep(0.02)
+    carried = [f for f in sent if f["type"] == "pong" and "stats" in f]
+    assert len(carried) == 1 and carried[0]["stats"] == stats
+    assert not [f for f in sent if f["type"] == "stats"]
+    session.stop()
+    await asyncio.wait_for(runner, timeout())
