@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from controlroom.store.base import StoreUnavailable
+from controlroom.store.pipelined import Pipelined
 from controlroom.store.redis_streams import fence_key
 
 _TAKE = """
@@ -70,6 +71,14 @@ def reply_channel(instance: str) -> str:
     return f"cr:replies:{instance}"
 
 
+def _xadd(pipe: Any, key: str, body: bytes) -> None:
+    pipe.xadd(key, {"m": body}, maxlen=RELAY_KEEP, approximate=True)
+
+
+def _publish(pipe: Any, channel: str, body: bytes) -> None:
+    pipe.publish(channel, body)
+
+
 class RedisDecider:
     """Leases, the relay stream and the reply channels, on one Redis connection pool."""
 
@@ -78,6 +87,9 @@ class RedisDecider:
         self._redis: aioredis.Redis | None = None
         self._take: Any = None
         self._release: Any = None
+        #: XADDs of relayed commands, and PUBLISHes of answers, pipelined under load.
+        self._relays = Pipelined(lambda: self.redis, _xadd, "relay")
+        self._replies = Pipelined(lambda: self.redis, _publish, "reply")
 
     @property
     def redis(self) -> Any:  # redis-py's own annotations are too loose to check against
@@ -120,13 +132,7 @@ class RedisDecider:
 
     async def relay(self, conference: str, message: dict[str, Any]) -> None:
         """Add a command to the conference's relay stream."""
-        body = msgpack.packb(message, use_bin_type=True)
-        try:
-            await self.redis.xadd(
-                relay_key(conference), {"m": body}, maxlen=RELAY_KEEP, approximate=True
-            )
-        except RedisError as exc:
-            raise StoreUnavailable(f"relay to {conference}: {exc}") from exc
+        await self._relays(relay_key(conference), msgpack.packb(message, use_bin_type=True))
 
     async def last_relay_id(self, conference: str) -> str:
         """The id of the newest relayed command ("0-0" when none)."""
@@ -162,11 +168,7 @@ class RedisDecider:
 
     async def reply(self, channel: str, message: dict[str, Any]) -> None:
         """Publish an answer on the reply channel the relaying instance named."""
-        body = msgpack.packb(message, use_bin_type=True)
-        try:
-            await self.redis.publish(channel, body)
-        except RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        await self._replies(channel, msgpack.packb(message, use_bin_type=True))
 
     def replies(self) -> Any:
         """A pub/sub object to subscribe to this instance's reply channel with."""
