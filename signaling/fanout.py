@@ -5,8 +5,8 @@ application, e.g. a role or a group). ``publish`` takes the keys a message is
 for, finds every subscriber under any of them (each at most once), encodes the
 message once per codec actually needed, and puts the same payload object in every
 receiver's outbox. Within ``batch()``, what goes straight to a socket is written
-once per receiver at the end of the batch. A receiver whose outbox overflows is reported through
-``on_overflow`` and is not retried.
+once per receiver at the end of the batch. A receiver whose outbox overflows is
+reported through ``on_overflow`` and is not retried.
 """
 
 from __future__ import annotations
