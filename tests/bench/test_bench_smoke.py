@@ -60,3 +60,20 @@ def test_quick_startup_bench_rebuilds_the_same_state_both_ways() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "speed-up" in done.stdout and "FAIL" not in done.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.timeout(120)
+def test_ws_layer_bench_measures_every_server() -> None:
+    """``python -m bench.ws_layer``, briefly: every server kind echoes every message."""
+    pytest.importorskip("picows", reason="pip install -e '.[bench]'")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ws_layer", "--seconds", "1", "--rate", "500", "--conns", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for kind in ("uvicorn-direct", "uvicorn-asgi", "websockets", "picows"):
+        assert f"{kind}: CPU" in done.stdout, done.stdout
