@@ -113,6 +113,25 @@ async def test_restart_from_snapshot_rebuilds_the_same_state(store):
     await again.stop()
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["in-a-child", "in-process"])
+async def test_a_snapshot_taken_either_way_rebuilds_the_state(store, fork):
+    """Encoded in a forked child or, where the platform cannot fork, by the hub itself:
+    the snapshot is of the state at its seq, and a start from it rebuilds that state."""
+    hub = await make_hub(store, snapshot_every=10**9)
+    snapshots = hub.committer.snapshots
+    snapshots.fork = fork
+    for i in range(12):
+        await hub.execute(OP, f"c{i}", "fault.report", report(i))
+    assert await snapshots.take() and snapshots.seq == hub.durable_seq == 12
+    expected = state_to_dict(hub.durable)
+    await hub.stop()
+    snap = await store.load_snapshot("demo")
+    assert snap is not None and snap.seq == 12 and snap.state == expected
+    again = await make_hub(store)
+    assert state_to_dict(again.durable) == expected
+    await again.stop()
+
+
 async def test_speaking_timers_fire_once_from_the_hub_clock(store):
     """speak.warning one minute before the limit and speak.overrun at it, each once."""
     clock = Clock()
