@@ -23,7 +23,7 @@ from .followup import Conclusion
 from .minutes import MinutesNote
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
 from .sites import SiteState
-from .speaking import SpeakingState, SpeakRequest, open_index
+from .speaking_state import SpeakingState, SpeakRequest, open_index
 from .threads import Thread
 
 SNAPSHOT_VERSION = 1

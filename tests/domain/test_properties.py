@@ -28,7 +28,7 @@ from controlroom.domain import (
     state_to_dict,
     view,
 )
-from controlroom.domain.speaking import open_index
+from controlroom.domain.speaking_state import open_index
 from controlroom.store.base import decode_state, encode_state
 
 from .conftest import ADMIN, ASSISTANT, CHAIR, OPERATOR, SITE_HCM, SITE_HN, T0, make_state
