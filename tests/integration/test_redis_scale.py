@@ -189,10 +189,17 @@ async def test_links_cross_instances_and_only_the_holder_judges_a_site(tmp_path)
                 )
             )
             assert frame["sites"]["QNI"]["state"] == "online"
-            # Well past B's silence limit (3 heartbeats): still exactly one link event.
-            start = len(op_b.frames)
-            await op_b.wait_for(lambda f: f["type"] == "links", start=start)
+            # Well past B's silence limit (3 heartbeats), a later event of the site's
+            # proves B wrote nothing about it meanwhile: still exactly one link event.
+            # (Not a ``links`` frame: B sends one only when A's figures for the site move,
+            # and on loopback they may not move for seconds.)
             await asyncio.sleep(1.5)
+            answer = await site.cmd(
+                "speak.request",
+                {"speaker": "Trần B", "title": "Chủ tịch", "topic": "Mạng", "kind": "speech"},
+            )
+            assert answer["type"] == "ack", answer
+            await op_b.event("speak.requested", request_id=answer["result"]["request_id"])
             changes = [
                 e for e in op_b.events if e["name"] == "link.changed" and e["data"]["site"] == "QNI"
             ]
