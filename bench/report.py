@@ -44,8 +44,8 @@ RAMP = [
     ("server", "server", "s"), ("offered/s", "rate", "g"), ("events/s", "achieved", ".0f"),
     ("deliv/s", "deliveries", ".0f"), ("p50 ms", "p50", ".2f"), ("p99 ms", "p99", ".1f"),
     ("p99.9 ms", "p999", ".1f"), ("lost", "lost", "d"), ("err", "errors", "d"),
-    ("CPU", "cpu", "%"), ("gen CPU", "gen_cpu", "%"), ("gen late ms", "late_ms", ".0f"),
-    ("pass", "pass", "s"),
+    ("CPU", "cpu", "%"), ("us/event", "cpu_us", ".0f"), ("gen CPU", "gen_cpu", "%"),
+    ("gen late ms", "late_ms", ".0f"), ("pass", "pass", "s"),
 ]  # fmt: skip
 STORM = [
     ("server", "server", "s"), ("sites", "sites", "d"), ("cons", "consoles", "d"),
@@ -125,5 +125,31 @@ def ratios(results: dict[str, dict[str, list[Row]]]) -> str:
                 f"storm all-in {hub_storm['all_in_s']:.2f} / {sm['all_in_s']:.2f} s, "
                 f"p99 {hub_storm['p99']:.0f} / {sm['p99']:.0f} ms"
             )
+        cost = cpu_per_event(results.get("ramp", {}), ref)
+        if cost:
+            rate, hub_us, ref_us = cost
+            parts.append(
+                f"server CPU per event at {rate:g}/s {hub_us:.0f} / {ref_us:.0f} us: "
+                f"one core's capacity {ref_us / hub_us:.2f}x"
+            )
         lines.append("  ".join(parts[:1]) + " " + "; ".join(parts[1:]))
     return "\n".join(lines)
+
+
+def cpu_per_event(ramps: dict[str, list[Row]], ref: str) -> tuple[float, float, float] | None:
+    """(rate, hub us, ref us): server CPU per event at the highest rate both passed.
+
+    A ratio of capacities that the generator's own ceiling does not cap: at a rate
+    both servers sustain, what one event costs the server's one core. Batching makes
+    an event cheaper under more load, so this understates the busier server's ceiling.
+    """
+
+    def passed(kind: str) -> dict[float, Row]:
+        return {r["rate"]: r for r in ramps.get(kind, []) if r.get("passed") and r.get("cpu_us")}
+
+    hub, other = passed("hub"), passed(ref)
+    common = sorted(set(hub) & set(other))
+    if not common:
+        return None
+    rate = common[-1]
+    return rate, hub[rate]["cpu_us"], other[rate]["cpu_us"]

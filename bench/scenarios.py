@@ -177,7 +177,7 @@ async def ramp(spec: Spec, p: Params) -> dict[str, Any]:
             row.update(
                 server=spec["kind"], rate=rate, achieved=achieved,
                 deliveries=achieved * len(s.consoles), cpu=cpu, gen_cpu=gen,
-                late_ms=late * 1000,
+                late_ms=late * 1000, cpu_us=cpu / max(achieved, 1e-9) * 1e6,
             )  # fmt: skip
             row["passed"] = (
                 row["lost"] == 0

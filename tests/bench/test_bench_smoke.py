@@ -40,6 +40,7 @@ def test_quick_bench_runs_every_scenario_and_loses_nothing(tmp_path: Path) -> No
     steady = results["steady"]["hub"][0]
     assert steady["links_kib_s"] > 0  # the consoles counted the hub's links frames
     assert isinstance(steady["link_changes"], int) and isinstance(steady["degraded"], int)
+    assert all(row["cpu_us"] > 0 for row in results["ramp"]["hub"])
     reconnect = results["reconnect"]["hub"][0]
     assert reconnect["missing"] == 0 and reconnect["doubled"] == 0
     assert reconnect["resumed"] == reconnect["sites"]
