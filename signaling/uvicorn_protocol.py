@@ -23,8 +23,10 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.exceptions import InvalidState
 from websockets.frames import Frame
 from websockets.http11 import Request
+from websockets.protocol import OPEN, SERVER
 
 from signaling.direct import EXTENSION
+from signaling.wsframe import FIN_BINARY, FIN_TEXT, frame_header
 
 log = logging.getLogger("signaling")
 
@@ -59,7 +61,21 @@ class PromptCloseWebSocketProtocol(WebSocketsSansIOProtocol):
         ):
             return False
         conn = self.conn
-        try:
+        if not conn.extensions and conn.side is SERVER and conn.state is OPEN:
+            if conn.expect_continuation_frame:
+                return False  # never: only whole messages are sent here
+            # What websockets has queued (a pong, say) goes first, then our frames.
+            parts = conn.data_to_send()
+            for payload in payloads:
+                if isinstance(payload, str):
+                    payload = payload.encode()
+                    parts.append(frame_header(FIN_TEXT, len(payload)))
+                else:
+                    parts.append(frame_header(FIN_BINARY, len(payload)))
+                parts.append(payload)
+            self.transport.write(b"".join(parts))
+            return True
+        try:  # an extension negotiated: websockets frames each message
             for payload in payloads:
                 if isinstance(payload, bytes):
                     conn.send_binary(payload)

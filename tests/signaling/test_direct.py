@@ -27,6 +27,13 @@ BURST = 3000
 FILLER = "x" * 4000
 
 
+def filler(i: int) -> str:
+    """Most frames take a 16-bit length, a few a 7-bit or a 64-bit one (RFC 6455 §5.2)."""
+    if i % 1000 == 999:
+        return "y" * 70_000
+    return "z" if i % 7 == 0 else FILLER
+
+
 class Handler:
     """Sends a burst of numbered frames on command; records where pongs were handled."""
 
@@ -41,7 +48,7 @@ class Handler:
 
     async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
         for i in range(BURST):  # all at once, as a fan-out would: no await between
-            conn.send({"type": "burst", "i": i, "filler": FILLER})
+            conn.send({"type": "burst", "i": i, "filler": filler(i)})
         return {"type": "ack", "id": frame["id"], "seq": 0, "result": {}}
 
     async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
@@ -56,7 +63,7 @@ class Handler:
 
 
 @contextlib.asynccontextmanager
-async def edge(handler: Handler, codec: Codec) -> AsyncIterator[int]:
+async def edge(handler: Handler, codec: Codec, deflate: bool = True) -> AsyncIterator[int]:
     config = EdgeConfig(
         codecs=[codec],
         default_codec=codec,
@@ -77,6 +84,7 @@ async def edge(handler: Handler, codec: Codec) -> AsyncIterator[int]:
         uvicorn.Config(
             app,
             ws=PromptCloseWebSocketProtocol,
+            ws_per_message_deflate=deflate,
             ws_ping_interval=None,
             ws_ping_timeout=None,
             log_level="warning",
@@ -96,8 +104,12 @@ async def edge(handler: Handler, codec: Codec) -> AsyncIterator[int]:
         sock.close()
 
 
+@pytest.mark.parametrize("deflate", [False, True], ids=["framed-here", "deflate"])
 @pytest.mark.parametrize("codec", [JsonCodec("t.json"), MsgpackCodec("t.msgpack")])
-async def test_heartbeat_direct_and_a_backed_up_burst_arrives_whole_in_order(codec: Codec):
+async def test_heartbeat_direct_and_a_backed_up_burst_arrives_whole_in_order(
+    codec: Codec, deflate: bool
+):
+    """Without an extension the edge frames messages itself; with deflate, websockets."""
     handler = Handler()
 
     def encode(frame: dict[str, Any]) -> str | bytes:
@@ -108,7 +120,7 @@ async def test_heartbeat_direct_and_a_backed_up_burst_arrives_whole_in_order(cod
             return dict(msgpack.unpackb(message))
         return dict(codec.decode(message))
 
-    async with edge(handler, codec) as port:
+    async with edge(handler, codec, deflate) as port:
         # Small socket buffers and a client queue of one: while the client does not
         # read, the server's transport passes its high water mark at once.
         client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -140,6 +152,7 @@ async def test_heartbeat_direct_and_a_backed_up_burst_arrives_whole_in_order(cod
                 while len(seen) < BURST or not acked:
                     frame = decode(await ws.recv())
                     if frame["type"] == "burst":
+                        assert frame["filler"] == filler(frame["i"])
                         seen.append(frame["i"])
                     elif frame["type"] == "ack":
                         acked = True
