@@ -5,6 +5,10 @@ returns, which is what lets the hub send an ``ack``. Every call runs on a single
 dedicated thread (SQLite connections are not shared across threads and the event
 loop must never block on ``fsync``). Callers batch many commands into one
 ``append`` (group commit), so one fsync covers them all.
+
+One process writes the file (the embedded log is not shared between instances: that
+is what Redis is for), which lets a lookup of a command's answer skip the read when
+the key was surely never stored (``answer_keys.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from controlroom.domain.model import Actor, Event
+from controlroom.store.answer_keys import AnswerKeys
 from controlroom.store.base import (
     Answer,
     SeqConflict,
@@ -94,6 +99,8 @@ class SqliteEventLog:
         self._db: sqlite3.Connection | None = None
         self._rdb: sqlite3.Connection | None = None
         self._sdb: sqlite3.Connection | None = None
+        #: This process is the file's one writer: the answers' keys, known without a read.
+        self._answer_keys = AnswerKeys()
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -194,8 +201,18 @@ class SqliteEventLog:
         ).fetchone()
         return load_json(row[0]) if row else None
 
+    def _answer_keys_of(self, conference: str) -> list[tuple[str, str]]:
+        return self.rdb.execute(
+            "SELECT account, command_id FROM answers WHERE conference=?", (conference,)
+        ).fetchall()
+
     async def answer(self, conference: str, account: str, command_id: str) -> dict[str, Any] | None:
-        """A stored command answer."""
+        """A stored command answer; at once when its key was surely never stored."""
+        keys = self._answer_keys
+        if not keys.loaded(conference):
+            await keys.load(conference, lambda: self._read_run(self._answer_keys_of, conference))
+        if keys.surely_absent(conference, account, command_id):
+            return None
         return await self._read_run(self._answer, conference, account, command_id)  # type: ignore[no-any-return]
 
     def _load_snapshot(self, conference: str) -> Snapshot | None:
@@ -261,6 +278,10 @@ class SqliteEventLog:
             await self._run(self._append, conference, expected_seq, records, answers)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot write {self.path}: {exc}") from exc
+        finally:
+            # Also when the append failed or its wait was cancelled (it may still have
+            # committed): a key known that is not stored only costs a read.
+            self._answer_keys.stored(conference, [(a.account, a.command_id) for a in answers])
 
     def _save_snapshot(self, conference: str, snapshot: Snapshot) -> None:
         if self._sdb is None:
