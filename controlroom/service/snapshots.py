@@ -1,7 +1,8 @@
 """When the committer snapshots its durable state, and how, off the event loop.
 
-After a commit that takes the durable seq at least ``every`` past the last
-snapshot, one is taken in the background; a burst of commits while one is being
+After a commit that takes the durable seq an interval past the last snapshot
+(``every``, then as many events as the last one covered, up to ``MAX_INTERVAL``),
+one is taken in the background; a burst of commits while one is being
 taken is covered by the next, straight after. A snapshot is encoded in a forked
 child (``service/forked.py``) from the state as it is at that instant, without a
 copy, as MessagePack: encoded in the hub instead, a state of 8,000 faults held the
@@ -23,6 +24,9 @@ from controlroom.service.forked import CAN_FORK, run_forked
 from controlroom.store.base import EventLog, Snapshot, encode_state
 
 log = logging.getLogger("controlroom.committer")
+
+#: The most events a start replays after the last snapshot (about a second of replay).
+MAX_INTERVAL = 100_000
 
 
 class Snapshots:
@@ -47,14 +51,27 @@ class Snapshots:
         self._durable = durable
         self._task: asyncio.Task[None] | None = None
 
+    def interval(self) -> int:
+        """Events between the last snapshot and the next: ``every``, then as many as the
+        last snapshot covered, up to ``MAX_INTERVAL``.
+
+        A snapshot encodes the whole state, which grows with the log, while a start
+        replays only the events after it (about 100,000 a second, docs/benchmarks.md).
+        Taken every ``every`` events, the snapshots of a log cost its length squared,
+        and under a burst (thousands of faults a second) one began every few seconds,
+        each larger than the last. Spaced by what the last one covered, their cost is
+        about twice the final state's, and a start replays at most ``MAX_INTERVAL``.
+        """
+        return max(self.every, min(self.seq, MAX_INTERVAL))
+
     def committed(self) -> None:
         """After a commit: start a snapshot in the background if one is due."""
         _, seq = self._durable()
-        if seq - self.seq >= self.every and (self._task is None or self._task.done()):
+        if seq - self.seq >= self.interval() and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._catch_up())
 
     async def _catch_up(self) -> None:
-        while self._durable()[1] - self.seq >= self.every:
+        while self._durable()[1] - self.seq >= self.interval():
             if not await self.take():
                 return
 
