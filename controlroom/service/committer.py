@@ -2,8 +2,9 @@
 
 ``Committer`` is what ``ConferenceHub`` holds to talk to the event log. Commands
 are *attempts*: a closure that decides against the speculative state and returns
-(records, answers, result). Attempts queue up while a write is in flight and the
-committer writes them in one append (one fsync). Then, in seq order, each record is
+(records, answers, result). Attempts queue up while a write is in flight, and under
+load for a couple of milliseconds after the last write began, and the committer
+writes them in one append (one fsync). Then, in seq order, each record is
 applied to the durable state, kept for resume, published and shown to listeners;
 only then do the waiting commands get their answers.
 
@@ -61,6 +62,8 @@ from controlroom.store.chain import GENESIS, Record, link_hash
 log = logging.getLogger("controlroom.hub")
 
 MAX_REDOS = 50
+#: How long commits gather under load (see ``Committer._gather_window``).
+COMMIT_WINDOW_S = 0.002
 
 #: Decides (again) against the current speculative state: records, answers, result.
 Attempt = Callable[[], tuple[list[Record], list[Answer], Any]]
@@ -95,8 +98,12 @@ class Committer:
         *,
         snapshot_every: int = 10_000,
         recent_max: int = 20_000,
+        commit_window_s: float = COMMIT_WINDOW_S,
     ) -> None:
         self.id = conference
+        #: A commit begins at least this long after the previous one began.
+        self.commit_window_s = commit_window_s
+        self._last_commit_at = float("-inf")
         self.store = store
         self.publisher = publisher
         self._initial = initial
@@ -161,9 +168,25 @@ class Committer:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
+                await self._gather_window()
                 batch, self._pending = self._pending, []
                 landed = await self._commit_batch(batch, redos >= MAX_REDOS)
                 redos = 0 if landed else redos + 1
+
+    async def _gather_window(self) -> None:
+        """Wait until ``commit_window_s`` has passed since the last commit began.
+
+        Under load, commits followed each other as fast as fsync allowed (850 a second
+        of 3.5 events each at 3,000 commands/s), and each cost a thread hop, an fsync
+        and one write per console. Gathering for a couple of milliseconds makes a
+        commit of a dozen events at the cost of that much latency, and only under load:
+        a command that comes after a quiet spell is committed at once.
+        """
+        loop = asyncio.get_running_loop()
+        wait = self._last_commit_at + self.commit_window_s - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_commit_at = loop.time()
 
     async def _commit_batch(self, batch: list[_Pending], give_up: bool) -> bool:
         records = [r for p in batch for r in p.records]

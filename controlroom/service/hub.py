@@ -51,7 +51,7 @@ from controlroom.domain import (
 )
 from controlroom.domain.errors import InvalidArgs
 from controlroom.service.answers import ack_result, relay_answers
-from controlroom.service.committer import Committer
+from controlroom.service.committer import COMMIT_WINDOW_S, Committer
 from controlroom.service.decider import RELAY_ACCOUNT, system_body
 from controlroom.service.errors import Unavailable, error_answer
 from controlroom.service.publisher import Publisher
@@ -82,6 +82,7 @@ class ConferenceHub:
         recent_max: int = 20_000,
         refusal_rate: float = 5.0,
         refusal_burst: float = 20.0,
+        commit_window_s: float = COMMIT_WINDOW_S,
     ) -> None:
         self.config = config
         #: Refusals stored per account (for idempotency): past this, answered
@@ -106,6 +107,7 @@ class ConferenceHub:
             clock_ms,
             snapshot_every=snapshot_every,
             recent_max=recent_max,
+            commit_window_s=commit_window_s,
         )
         self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}

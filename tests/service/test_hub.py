@@ -226,3 +226,42 @@ async def test_live_and_durable_states_never_share_mutable_parts(store):
     replayed = await make_hub(store, snapshot_every=10**9)
     assert state_to_dict(replayed.durable) == durable
     await replayed.stop()
+
+
+class TimedLog(SqliteEventLog):
+    """Notes when each append begins (loop time) and how many records it holds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appends: list[tuple[float, int]] = []
+
+    async def append(self, conference, after, records, *args, **kwargs):
+        self.appends.append((asyncio.get_running_loop().time(), len(records)))
+        return await super().append(conference, after, records, *args, **kwargs)
+
+
+async def test_commits_gather_for_a_window_under_load_only(tmp_path):
+    """A commit begins at least the window after the previous one began; what comes
+    meanwhile shares it; a command after a quiet spell is committed at once."""
+    log = TimedLog(tmp_path / "events.db")
+    await log.open()
+    window = 0.3
+    hub = await make_hub(log, commit_window_s=window)
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(window)  # a quiet spell since whatever the start wrote
+    began = loop.time()
+    assert (await hub.execute(OP, "a", "fault.report", report(0)))["type"] == "ack"
+    assert loop.time() - began < window  # not held: nothing was committed just before
+    log.appends.clear()
+    for i in range(1, 4):  # one after another: each waits for the window
+        assert (await hub.execute(OP, f"s{i}", "fault.report", report(i)))["type"] == "ack"
+    many = await asyncio.gather(
+        *(hub.execute(OP, f"g{i}", "fault.report", report(i)) for i in range(10))
+    )
+    assert all(a["type"] == "ack" for a in many)
+    starts = [t for t, _ in log.appends]
+    assert len(starts) == 4 and log.appends[-1][1] == 10  # the ten in one commit
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(g >= window * 0.95 for g in gaps), gaps
+    await hub.stop()
+    await log.close()
