@@ -18,7 +18,7 @@ from .agenda import AgendaState
 from .announcements import Announcement
 from .conference import ConferenceRecord
 from .cues import Cue
-from .faults import Fault
+from .faults import Fault, escalation_index
 from .followup import Conclusion
 from .minutes import MinutesNote
 from .model import AgendaItem, ConferenceInfo, Settings, SiteInfo, Thresholds
@@ -47,6 +47,9 @@ class ConferenceState:
     cues: dict[str, Cue] = field(default_factory=dict)
     conclusions: dict[str, Conclusion] = field(default_factory=dict)
     minutes: dict[str, MinutesNote] = field(default_factory=dict)
+    #: The ids of the faults whose escalation timer runs (``faults.awaits_escalation``):
+    #: an index of ``faults`` kept by ``apply``, rebuilt rather than stored in snapshots.
+    awaiting_escalation: dict[str, None] = field(default_factory=dict)
 
 
 def initial_state(
@@ -169,7 +172,7 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         conference=ConferenceRecord(**d["conference"]),
         settings=Settings(**settings),
         sites={code: SiteState(**s) for code, s in d["sites"].items()},
-        faults={fid: Fault(**f) for fid, f in d["faults"].items()},
+        faults=(faults := {fid: Fault(**f) for fid, f in d["faults"].items()}),
         speaking=SpeakingState(
             queue=sp["queue"],
             on_floor=sp["on_floor"],
@@ -194,4 +197,5 @@ def state_from_dict(d: dict[str, Any]) -> ConferenceState:
         cues={cid: Cue(**c) for cid, c in (d.get("cues") or {}).items()},
         conclusions={cid: Conclusion(**c) for cid, c in (d.get("conclusions") or {}).items()},
         minutes={nid: MinutesNote(**n) for nid, n in (d.get("minutes") or {}).items()},
+        awaiting_escalation=escalation_index(faults),
     )

@@ -28,6 +28,7 @@ from controlroom.domain import (
     state_to_dict,
     view,
 )
+from controlroom.domain.faults import escalation_index
 from controlroom.domain.speaking_state import open_index
 from controlroom.store.base import decode_state, encode_state
 
@@ -151,6 +152,8 @@ def check_invariants(state: ConferenceState) -> None:
     assert len(open_keys) == len(set(open_keys))
     # The index the duplicate check reads is exactly the open requests.
     assert sp.open_by_speaker == open_index(sp.requests)
+    # The index the timers read is exactly the faults whose escalation timer runs.
+    assert state.awaiting_escalation == escalation_index(state.faults)
 
 
 def run_and_check(steps: Steps, max_on_floor: int) -> None:
