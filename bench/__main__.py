@@ -8,7 +8,7 @@ was lost (outside the last, failing step of a ramp) or a session dropped.
 
 Usage::
 
-    python -m bench                      # everything (~8 minutes on 2 CPUs)
+    python -m bench                      # everything (~12 minutes on 2 CPUs)
     python -m bench --quick              # smoke test (< 1 minute)
     python -m bench --scenarios ramp --servers hub --profile docs/   # py-spy of the ramp
     python -m bench --json results.json  # also write every row as JSON
@@ -21,6 +21,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +43,7 @@ FULL: dict[str, Any] = {
     "reconnect": {"sites": 1000, "consoles": 20, "spread": 1.0, "drain": 20.0, "settle": 3.0},
     "slow": {"sites": 100, "consoles": 20, "rate": 200.0, "before": 5.0, "stall": 30.0,
              "drain": 5.0, "settle": 2.0},
+    "instances": {"args": ["--rates", "100,300", "--ramp", "400,600,800"]},
 }  # fmt: skip
 QUICK: dict[str, Any] = {
     "steady": {"sizes": [100], "ref_size": 100, "consoles": 5, "rate": 40.0, "settle": 1.0,
@@ -53,9 +55,10 @@ QUICK: dict[str, Any] = {
     "reconnect": {"sites": 100, "consoles": 5, "spread": 1.0, "drain": 10.0, "settle": 1.0},
     "slow": {"sites": 20, "consoles": 5, "rate": 100.0, "before": 1.5, "stall": 3.0,
              "drain": 3.0, "settle": 0.5},
+    "instances": {"args": ["--quick"]},
 }  # fmt: skip
-ORDER = ["steady", "ramp", "storm", "reconnect", "slow"]
-HUB_ONLY = {"reconnect", "slow"}
+ORDER = ["steady", "ramp", "storm", "reconnect", "slow", "instances"]
+HUB_ONLY = {"reconnect", "slow", "instances"}
 
 
 def loadavg() -> str:
@@ -87,8 +90,30 @@ class Runner:
         self.dropped += int(out.get("dropped", 0)) + sum(r.get("dropped", 0) for r in out["rows"])
         return list(out["rows"])
 
+    def instances(self, params: dict[str, Any]) -> None:
+        """One hub on SQLite, one on Redis, two on one Redis (``bench/redis_compare.py``,
+        which prints its own tables and pins its own processes); its rows as results."""
+        out = self.workdir / "instances.json"
+        script = Path(__file__).resolve().parent / "redis_compare.py"
+        print("\n== instances: one hub on SQLite, one on Redis, two on one Redis", flush=True)
+        done = subprocess.run(
+            [sys.executable, str(script), *params["args"], "--json", str(out)], check=False
+        )
+        if done.returncode == 2:  # no redis-server here: nothing to compare
+            return
+        rows = json.loads(out.read_text()) if out.exists() else []
+        by: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by.setdefault(row["config"], []).append(row)
+        if done.returncode or not rows:
+            by.setdefault("redis x2", []).append({"lost": -1, "errors": done.returncode})
+        self.results["instances"] = by
+
     def scenario(self, name: str, params: dict[str, Any]) -> None:
         """Every server of one scenario; prints its table."""
+        if name == "instances":
+            self.instances(params)
+            return
         refs = name not in HUB_ONLY and params.get("refs", True)  # quick: references in ramp only
         kinds = [k for k in self.args.servers if refs or k == "hub"]
         t0 = time.perf_counter()

@@ -54,6 +54,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -83,7 +84,7 @@ from fault_latency import (
     uvloop,
 )
 from fault_servers import Server, wait_http_ok
-from redis_tables import CONFIGS, Row, print_summary, print_table
+from redis_tables import CONFIGS, Row, print_summary, print_table, row_dict
 from wsclient import CONFERENCE
 
 sys.path.insert(0, str(ROOT))
@@ -299,6 +300,8 @@ async def run_all(args: argparse.Namespace, workdir: Path, t0: float) -> int:
     print(f"after: {load_average()}; {time.monotonic() - t0:.0f} s")
     print_table(rows)
     print_summary(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps([row_dict(r) for r in rows], indent=1))
     bad = [r for r in rows if r.step.lost or r.step.errors]
     for r in bad:
         print(
@@ -326,6 +329,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--consoles", type=int, default=None, help="operator consoles (default 20)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up s at 100/s (default 1)")
     p.add_argument("--drain", type=float, default=10.0, help="max s to wait for stragglers")
+    p.add_argument("--json", default=None, help="write every row to this JSON file")
     args = p.parse_args(argv)
     quick = {
         "rates": [40.0],

@@ -83,18 +83,53 @@ def print_table(rows: list[Row]) -> None:
         )
 
 
-def sustained(rows: list[Row]) -> str:
-    """The highest passing rate's events/s below the first failing step (rate order)."""
+def sustained_row(rows: list[Row]) -> tuple[Row | None, Row | None]:
+    """(the highest passing step below the first failing one, that failing step)."""
     best: Row | None = None
     for r in sorted(rows, key=lambda r: r.step.rate):
         if not r.passed:
-            if best is None:
-                return f"< {r.step.rate:g}/s (fails at the first step)"
-            return f"{best.step.achieved:.0f}/s (fails at {r.step.rate:g}/s, p99 {r.p99_ms:.0f} ms)"
+            return best, r
         best = r
+    return best, None
+
+
+def sustained(rows: list[Row]) -> str:
+    """The highest passing rate's events/s below the first failing step (rate order)."""
+    best, failed = sustained_row(rows)
+    if failed is not None:
+        if best is None:
+            return f"< {failed.step.rate:g}/s (fails at the first step)"
+        return (
+            f"{best.step.achieved:.0f}/s (fails at {failed.step.rate:g}/s, "
+            f"p99 {failed.p99_ms:.0f} ms)"
+        )
     if best is None:
         return "-"
     return f">= {best.step.achieved:.0f}/s (passed every step)"
+
+
+def two_vs_one(rows: list[Row]) -> str:
+    """Two instances on one Redis against one: sustained ratio and conflicts."""
+    one, _ = sustained_row([r for r in rows if r.config == "redis"])
+    two, two_failed = sustained_row([r for r in rows if r.config == "redis x2"])
+    conflicts = sum(r.conflicts for r in rows if r.config == "redis x2")
+    if one is None or two is None:
+        return f"two instances vs one: - (a first step failed); {conflicts} conflicts"
+    bound = "" if two_failed is not None else " (two passed every step: a lower bound)"
+    return (
+        f"two instances vs one: sustained {two.step.achieved:.0f} / {one.step.achieved:.0f} "
+        f"events/s = {two.step.achieved / one.step.achieved:.2f}x{bound}; {conflicts} conflicts"
+    )
+
+
+def row_dict(r: Row) -> dict[str, object]:
+    """One row as plain data (``--json``)."""
+    s = r.step
+    return {
+        "config": r.config, "kind": r.kind, "rate": s.rate, "achieved": s.achieved,
+        "p50_ms": s.p(s.latency, 50), "p99_ms": r.p99_ms, "lost": s.lost, "errors": s.errors,
+        "conflicts": r.conflicts, "hub_cpu": r.hub_cpu, "passed": r.passed,
+    }  # fmt: skip
 
 
 def print_summary(rows: list[Row]) -> None:
@@ -103,6 +138,7 @@ def print_summary(rows: list[Row]) -> None:
     print(f"sustained (p99 <= {P99_LIMIT_MS:g} ms, nothing lost):")
     for config in CONFIGS:
         print(f"  {config:<9} {sustained([r for r in rows if r.config == config])}")
+    print(two_vs_one(rows))
     print()
     print("hops at the fixed rates (p50 / p99 differences, ms):")
     fixed = sorted({r.step.rate for r in rows if r.kind == "fixed"})

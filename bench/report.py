@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -109,6 +110,8 @@ def ratios(results: dict[str, dict[str, list[Row]]]) -> str:
         if hub_ramp and r:
             more = " (the reference passed the last step: its ceiling is higher)" if ceiling.get(
                 ref) else ""  # fmt: skip
+            if ceiling.get("hub"):
+                more += " (the hub passed the last step: its ceiling is higher)"
             parts.append(
                 f"sustained {hub_ramp['achieved']:.0f} / {r['achieved']:.0f} events/s = "
                 f"{hub_ramp['achieved'] / r['achieved']:.2f}x{more}"
@@ -133,7 +136,29 @@ def ratios(results: dict[str, dict[str, list[Row]]]) -> str:
                 f"one core's capacity {ref_us / hub_us:.2f}x"
             )
         lines.append("  ".join(parts[:1]) + " " + "; ".join(parts[1:]))
+    two = two_instances(results.get("instances", {}))
+    if two:
+        lines.append(two)
     return "\n".join(lines)
+
+
+def two_instances(by_config: dict[str, list[Row]]) -> str | None:
+    """Two hubs on one Redis against one (the ``instances`` scenario), or None."""
+    best: dict[str, Row | None] = {}
+    for config in ("redis", "redis x2"):
+        steps = [r for r in by_config.get(config, []) if "rate" in r]
+        rows = sorted(steps, key=lambda r: r["rate"])
+        passing = list(itertools.takewhile(lambda r: r["passed"], rows))
+        best[config] = passing[-1] if passing else None
+    one, two = best["redis"], best["redis x2"]
+    if one is None or two is None:
+        return None
+    conflicts = sum(r.get("conflicts", 0) for r in by_config.get("redis x2", []))
+    return (
+        f"two instances vs one on Redis: sustained {two['achieved']:.0f} / "
+        f"{one['achieved']:.0f} events/s = {two['achieved'] / one['achieved']:.2f}x; "
+        f"{conflicts} conflicts"
+    )
 
 
 def cpu_per_event(ramps: dict[str, list[Row]], ref: str) -> tuple[float, float, float] | None:

@@ -23,3 +23,40 @@ def test_cpu_per_event_takes_the_highest_rate_both_servers_passed() -> None:
 def test_cpu_per_event_needs_a_rate_in_common() -> None:
     ramps = {"hub": [_row(500, 300)], "relay": [_row(500, 90, passed=False), _row(1000, 80)]}
     assert cpu_per_event(ramps, "relay") is None
+
+
+def test_two_instances_compares_the_highest_steps_below_the_first_failure() -> None:
+    def row(config: str, rate: float, passed: bool = True, conflicts: int = 0):
+        return {"config": config, "rate": rate, "achieved": rate * 0.99, "passed": passed,
+                "conflicts": conflicts}  # fmt: skip
+
+    instances = {
+        "sqlite": [row("sqlite", 100)],
+        # out of rate order, as the fixed and ramp steps interleave; a pass past a failure
+        # does not count
+        "redis": [
+            row("redis", 300),
+            row("redis", 100),
+            row("redis", 400, passed=False),
+            row("redis", 600),
+        ],  # fmt: skip
+        "redis x2": [
+            row("redis x2", 100),
+            row("redis x2", 300, conflicts=2),
+            row("redis x2", 400),
+        ],  # fmt: skip
+    }
+    line = ratios({"instances": instances}).splitlines()[-1]
+    assert line == (
+        "two instances vs one on Redis: sustained 396 / 297 events/s = 1.33x; 2 conflicts"
+    )
+    assert "two instances" not in ratios({"instances": {"redis": instances["redis"]}})
+
+
+def test_the_ratio_says_when_the_hub_passed_every_step() -> None:
+    ramps = {"hub": [_row(500, 300), _row(1000, 250)], "socketio": [_row(500, 400, passed=False)]}
+    assert "ceiling" not in ratios({"ramp": ramps})  # the reference failed its first step
+    ramps["socketio"] = [_row(500, 400), _row(1000, 380, passed=False)]
+    line = ratios({"ramp": ramps}).splitlines()[1]
+    ceiling = "(the hub passed the last step: its ceiling is higher)"
+    assert f"1000 / 500 events/s = 2.00x {ceiling}" in line
