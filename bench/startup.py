@@ -303,7 +303,7 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"{'':<30} {'seconds':>8} {'replayed':>9}  all runs")
     print(
         f"{'snapshot + tail replay':<30} {snap_total:>8.3f} "
-        f"{built.events - with_snap[0].snapshot_seq:>9,}  "
+        f"{with_snap[0].log_seq - with_snap[0].snapshot_seq:>9,}  "
         f"{', '.join(f'{r.total:.3f}' for r in with_snap)}"
     )
     print(

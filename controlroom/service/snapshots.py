@@ -2,8 +2,9 @@
 
 After a commit that takes the durable seq an interval past the last snapshot
 (``every``, then as many events as the last one covered, up to ``MAX_INTERVAL``),
-one is taken in the background; a burst of commits while one is being
-taken is covered by the next, straight after. A snapshot is encoded in a forked
+one is taken in the background, unless the hub is busy (then it waits, up to
+``MAX_BACKLOG`` events); a burst of commits while one is being taken is covered by
+the next, straight after. A snapshot is encoded in a forked
 child (``service/forked.py``) from the state as it is at that instant, without a
 copy, as MessagePack: encoded in the hub instead, a state of 8,000 faults held the
 event loop, and every command and console frame behind it, for 80-300 ms
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 
 from controlroom.domain import ConferenceState, state_to_dict
@@ -27,6 +29,13 @@ log = logging.getLogger("controlroom.committer")
 
 #: The most events a start replays after the last snapshot (about a second of replay).
 MAX_INTERVAL = 100_000
+#: Busy: at least this many events durable within the last ``BUSY_WINDOW_S``. A national
+#: conference makes a few events a second; a storm of reports, thousands.
+BUSY_EVENTS = 500
+BUSY_WINDOW_S = 1.0
+#: While busy a due snapshot waits, until this many events are past the last one
+#: (about three seconds of replay at a start).
+MAX_BACKLOG = 300_000
 
 
 class Snapshots:
@@ -39,8 +48,13 @@ class Snapshots:
         fingerprint: str,
         durable: Callable[[], tuple[ConferenceState, int]],
         every: int,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self.clock = clock
+        #: (time, durable seq) of the recent commits, for :meth:`busy`.
+        self._recent: deque[tuple[float, int]] = deque()
+        self._recheck: asyncio.TimerHandle | None = None
         self.conference = conference
         self.fingerprint = fingerprint
         self.every = every
@@ -64,14 +78,48 @@ class Snapshots:
         """
         return max(self.every, min(self.seq, MAX_INTERVAL))
 
+    def busy(self, seq: int) -> bool:
+        """Whether ``BUSY_EVENTS`` or more became durable within the last ``BUSY_WINDOW_S``
+        (``seq`` the durable seq now; each commit notes it here)."""
+        now = self.clock()
+        recent = self._recent
+        recent.append((now, seq))
+        while recent and recent[0][0] < now - BUSY_WINDOW_S:
+            recent.popleft()
+        return seq - recent[0][1] >= BUSY_EVENTS
+
+    def due(self, seq: int) -> bool:
+        """Whether a snapshot should begin now, the durable seq being ``seq``.
+
+        One is due an :meth:`interval` past the last, but waits while the hub is busy,
+        up to ``MAX_BACKLOG`` events: the child that encodes it shares the hub's core
+        (or the box's), and under a burst of thousands of commands a second the step of
+        a benchmark that crossed a snapshot was the one whose p99 failed
+        (docs/benchmarks.md). A start then replays a few seconds more at most.
+        """
+        behind = seq - self.seq
+        if behind < self.interval():
+            return False
+        return behind >= MAX_BACKLOG or not self.busy(seq)
+
     def committed(self) -> None:
         """After a commit: start a snapshot in the background if one is due."""
         _, seq = self._durable()
-        if seq - self.seq >= self.interval() and (self._task is None or self._task.done()):
+        if self._task is not None and not self._task.done():
+            return
+        if self.due(seq):
             self._task = asyncio.create_task(self._catch_up())
+        elif seq - self.seq >= self.interval() and self._recheck is None:
+            # Deferred while busy: look again once the window has passed, in case no
+            # commit comes to ask (the burst may have been the last of the day).
+            self._recheck = asyncio.get_running_loop().call_later(BUSY_WINDOW_S, self._look_again)
+
+    def _look_again(self) -> None:
+        self._recheck = None
+        self.committed()
 
     async def _catch_up(self) -> None:
-        while self._durable()[1] - self.seq >= self.interval():
+        while self.due(self._durable()[1]):
             if not await self.take():
                 return
 
@@ -101,7 +149,13 @@ class Snapshots:
         return True
 
     async def drain(self) -> None:
-        """Wait for the snapshot being taken, if any."""
+        """Wait for the snapshot being taken, if any; then take the one deferred, if any
+        (the hub is stopping: the next start should not replay what it deferred)."""
+        if self._recheck is not None:
+            self._recheck.cancel()
+            self._recheck = None
         if self._task is not None:
             with contextlib.suppress(BaseException):
                 await self._task
+        if self._durable()[1] - self.seq >= self.interval():
+            await self.take()
