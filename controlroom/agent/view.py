@@ -102,7 +102,7 @@ class SiteView:
             self.phase = data.get("phase", self.phase)
         elif name in FAULT_EVENTS:
             # The fault's lifecycle is the domain's own: the agent applies its rules.
-            fold = SimpleNamespace(faults=self.faults, counters={})
+            fold = SimpleNamespace(faults=self.faults, counters={}, awaiting_escalation={})
             fault_rules.APPLIERS[name](cast(ConferenceState, fold), _event(frame))
         elif name in SPEAK_STATES:
             rid = data.get("request_id", "?")

@@ -35,8 +35,8 @@ class Faults:
 
     def __init__(self, site_names: dict[str, str] | None = None) -> None:
         self.site_names = site_names or {}
-        # The fault appliers touch only these two parts of the conference state.
-        self._fold = SimpleNamespace(faults={}, counters={})
+        # The fault appliers touch only these parts of the conference state.
+        self._fold = SimpleNamespace(faults={}, counters={}, awaiting_escalation={})
         self.escalations: list[dict[str, Any]] = []
 
     def feed(self, event: Event) -> None:
