@@ -57,7 +57,7 @@ from controlroom.store.base import (
     SeqConflict,
     SharedLog,
 )
-from controlroom.store.chain import GENESIS, Record, link_hash
+from controlroom.store.chain import GENESIS, Record, chain_record
 
 log = logging.getLogger("controlroom.hub")
 
@@ -383,11 +383,11 @@ class Committer:
             seq += 1
             event = Event(seq, now, new.name, actor, new.data)
             try:
-                digest = link_hash(head, self.id, event)
+                record = chain_record(head, self.id, event)
             except ValueError as exc:  # NaN, ±Infinity or a lone surrogate: never stored
                 raise UnsafeEvent(f"{new.name} holds a value that cannot be stored") from exc
-            records.append(Record(event, head, digest))
-            head = digest
+            records.append(record)
+            head = record.hash
         # Only a batch that can all be stored changes the speculative state.
         self._assigned_seq, self._head_hash = seq, head
         for record in records:

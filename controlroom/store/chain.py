@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from controlroom.domain.model import Event
@@ -19,25 +19,42 @@ from controlroom.domain.model import Event
 GENESIS = "0" * 64
 
 
-def canonical_bytes(conference: str, event: Event) -> bytes:
-    """The bytes the hash is computed over; ValueError for NaN, ±Infinity or bad text."""
-    body = {
-        "conference": conference,
-        "seq": event.seq,
-        "at": event.at,
-        "name": event.name,
-        "actor": event.actor.to_wire(),
-        "data": event.data,
-    }
-    text = json.dumps(
-        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+def canonical_json(value: Any) -> str:
+    """JSON as the chain hashes it: sorted keys, no spaces, UTF-8 text, no NaN."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _canonical(conference: str, event: Event, data_json: str) -> bytes:
+    # The body's keys in sorted order, each value as canonical_json writes it: the same
+    # text as canonical_json of the whole body (tests/store/test_chain.py holds it), with
+    # the data's JSON, the largest part, written once for the hash and the log.
+    text = (
+        f'{{"actor":{canonical_json(event.actor.to_wire())},"at":{canonical_json(event.at)},'
+        f'"conference":{canonical_json(conference)},"data":{data_json},'
+        f'"name":{canonical_json(event.name)},"seq":{canonical_json(event.seq)}}}'
     )
     return text.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
+
+
+def canonical_bytes(conference: str, event: Event) -> bytes:
+    """The bytes the hash is computed over; ValueError for NaN, ±Infinity or bad text."""
+    return _canonical(conference, event, canonical_json(event.data))
 
 
 def link_hash(prev_hash: str, conference: str, event: Event) -> str:
     """The hash of ``event`` chained after ``prev_hash``."""
     return hashlib.sha256(prev_hash.encode() + canonical_bytes(conference, event)).hexdigest()
+
+
+def chain_record(prev_hash: str, conference: str, event: Event) -> Record:
+    """``event`` chained after ``prev_hash``, keeping the data's canonical JSON for the log."""
+    data_json = canonical_json(event.data)
+    body = _canonical(conference, event, data_json)
+    return Record(
+        event, prev_hash, hashlib.sha256(prev_hash.encode() + body).hexdigest(), data_json
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +64,8 @@ class Record:
     event: Event
     prev_hash: str
     hash: str
+    #: The data's canonical JSON when already written (by :func:`chain_record`).
+    data_json: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

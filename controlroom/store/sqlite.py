@@ -30,7 +30,7 @@ from controlroom.store.base import (
     decode_state,
     load_json,
 )
-from controlroom.store.chain import GENESIS, Record
+from controlroom.store.chain import GENESIS, Record, canonical_json
 
 T = TypeVar("T")
 
@@ -64,13 +64,6 @@ CREATE TABLE IF NOT EXISTS snapshots (
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def canonical_json(value: Any) -> str:
-    """JSON as the audit chain hashes it (sorted keys), so a reader can hash it as stored."""
-    return json.dumps(
-        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-    )
 
 
 def _record(row: tuple[Any, ...]) -> Record:
@@ -250,7 +243,8 @@ class SqliteEventLog:
                         r.event.at,
                         r.event.name,
                         _dumps(r.event.actor.to_wire()),
-                        canonical_json(r.event.data),
+                        # As the chain hashed it, so a reader can hash it as stored.
+                        r.data_json if r.data_json is not None else canonical_json(r.event.data),
                         r.prev_hash,
                         r.hash,
                     )
