@@ -52,8 +52,9 @@ class Snapshots:
     ) -> None:
         self.store = store
         self.clock = clock
-        #: (time, durable seq) of the recent commits, for :meth:`busy`.
+        #: (time, durable seq before) of the recent commits, for :meth:`busy`.
         self._recent: deque[tuple[float, int]] = deque()
+        self._noted_seq: int | None = None
         self._recheck: asyncio.TimerHandle | None = None
         self.conference = conference
         self.fingerprint = fingerprint
@@ -78,15 +79,24 @@ class Snapshots:
         """
         return max(self.every, min(self.seq, MAX_INTERVAL))
 
-    def busy(self, seq: int) -> bool:
-        """Whether ``BUSY_EVENTS`` or more became durable within the last ``BUSY_WINDOW_S``
-        (``seq`` the durable seq now; each commit notes it here)."""
+    def note(self, seq: int) -> None:
+        """Note a commit that took the durable seq to ``seq`` (for :meth:`busy`)."""
         now = self.clock()
         recent = self._recent
-        recent.append((now, seq))
+        before = seq if self._noted_seq is None else self._noted_seq
+        recent.append((now, before))  # the seq before the commit: its events count too
+        self._noted_seq = seq
+        while recent[0][0] < now - BUSY_WINDOW_S:
+            recent.popleft()
+
+    def busy(self, seq: int) -> bool:
+        """Whether ``BUSY_EVENTS`` or more became durable within the last ``BUSY_WINDOW_S``
+        (``seq`` the durable seq now)."""
+        now = self.clock()
+        recent = self._recent
         while recent and recent[0][0] < now - BUSY_WINDOW_S:
             recent.popleft()
-        return seq - recent[0][1] >= BUSY_EVENTS
+        return bool(recent) and seq - recent[0][1] >= BUSY_EVENTS
 
     def due(self, seq: int) -> bool:
         """Whether a snapshot should begin now, the durable seq being ``seq``.
@@ -105,6 +115,7 @@ class Snapshots:
     def committed(self) -> None:
         """After a commit: start a snapshot in the background if one is due."""
         _, seq = self._durable()
+        self.note(seq)
         if self._task is not None and not self._task.done():
             return
         if self.due(seq):

@@ -73,6 +73,7 @@ async def test_a_due_snapshot_waits_while_busy_up_to_a_backlog(monkeypatch: Any)
 
     await commit(20, per_s=5)  # quiet: every 10 events, as before
     assert store.seqs == [10, 20]
+    now[0] += 10  # a quiet spell, then a burst
     await commit(280, per_s=10_000)  # a burst: only when 100 events are waiting
     assert store.seqs == [10, 20, 120, 220]  # and at 280 one is due, deferred
     # The burst ends with no commit after it: the snapshot due comes by itself.
