@@ -37,7 +37,7 @@ FULL: dict[str, Any] = {
     "steady": {"sizes": [100, 1000, 5000], "ref_size": 1000, "consoles": 20, "rate": 50.0,
                "settle": 3.0, "idle": 5.0, "duration": 12.0, "drain": 5.0},
     "ramp": {"sites": 200, "consoles": 20, "duration": 4.0, "drain": 3.0, "settle": 2.0,
-             "rates": [100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000],
+             "rates": [100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 4000, 5000, 6000],
              "p99_limit_ms": 100.0},
     "storm": {"sites": 1000, "consoles": 20, "window": 1.0, "drain": 20.0, "settle": 3.0},
     "reconnect": {"sites": 1000, "consoles": 20, "spread": 1.0, "drain": 20.0, "settle": 3.0},
