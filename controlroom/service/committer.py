@@ -30,7 +30,6 @@ keeps the tail and the committer from applying the same record twice.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import logging
 from collections import deque
@@ -49,6 +48,7 @@ from controlroom.domain import (
 )
 from controlroom.service.errors import Unavailable, UnsafeEvent
 from controlroom.service.publisher import Publisher
+from controlroom.service.seq_waiters import SeqWaiters
 from controlroom.service.snapshots import Snapshots
 from controlroom.store.base import (
     Answer,
@@ -132,8 +132,7 @@ class Committer:
         self.listeners: list[Callable[[Event], None]] = []
         #: Appends another writer won (with one decider per conference: none).
         self.conflicts = 0
-        self._seq_waiters: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._waiter_ids = itertools.count()
+        self._seq_waiters = SeqWaiters()
 
     @property
     def durable_head_hash(self) -> str:
@@ -174,14 +173,9 @@ class Committer:
                 redos = 0 if landed else redos + 1
 
     async def _gather_window(self) -> None:
-        """Wait until ``commit_window_s`` has passed since the last commit began.
-
-        Under load, commits followed each other as fast as fsync allowed (850 a second
-        of 3.5 events each at 3,000 commands/s), and each cost a thread hop, an fsync
-        and one write per console. Gathering for a couple of milliseconds makes a
-        commit of a dozen events at the cost of that much latency, and only under load:
-        a command that comes after a quiet spell is committed at once.
-        """
+        """Wait until ``commit_window_s`` has passed since the last commit began: under
+        load a commit of a dozen events instead of 3.5 (each a thread hop, an fsync and
+        a write per console) for 2 ms; after a quiet spell, no wait (docs/benchmarks.md)."""
         loop = asyncio.get_running_loop()
         wait = self._last_commit_at + self.commit_window_s - loop.time()
         if wait > 0:
@@ -228,11 +222,7 @@ class Committer:
         self.durable_seq = rec.event.seq
         self._durable_hash = rec.hash
         self.publisher.event(rec.event.to_wire())
-        waiters = self._seq_waiters
-        while waiters and waiters[0][0] <= rec.event.seq:
-            future = heapq.heappop(waiters)[2]
-            if not future.done():
-                future.set_result(None)
+        self._seq_waiters.reached(rec.event.seq)
         for listener in self.listeners:
             try:
                 listener(rec.event)
@@ -310,13 +300,7 @@ class Committer:
         """Wait until the event at ``seq`` is applied here (another instance decided it)."""
         if seq <= self.durable_seq:
             return True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._seq_waiters, (seq, next(self._waiter_ids), future))
-        try:
-            await asyncio.wait_for(future, timeout_s)
-            return True
-        except TimeoutError:
-            return False
+        return await self._seq_waiters.wait(seq, timeout_s)
 
     async def catch_up(self) -> None:
         """Apply every record of the shared log not yet applied (before deciding alone)."""
