@@ -22,17 +22,23 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import socket
 import time
 from typing import Any
 
 import msgpack
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
+
+from bench import rawws
 
 SUBPROTOCOL = "controlroom.v1.msgpack"
 CONFERENCE = "demo"
 CONNECT_TIMEOUT_S = 30.0
 EVENT_NAMES = ("fault.reported", "speak.requested")
+#: ``websockets`` for its client (the generator's before ``bench/rawws.py``), to
+#: measure what the lean client changes in one run.
+CLIENT = os.environ.get("BENCH_CLIENT", "raw")
 STATS = {
     "rtt_ms": 12.0,
     "jitter_ms": 2.0,
@@ -68,7 +74,7 @@ LINKS_PREFIX = b"\x83\xa4type\xa5links"
 class Session:
     """One WebSocket session; a reader task answers pings and hands frames to ``on_frame``."""
 
-    def __init__(self, ws: ClientConnection, run: Run, dialect: str) -> None:
+    def __init__(self, ws: Any, run: Run, dialect: str) -> None:
         self.ws = ws
         self.run = run
         self.dialect = dialect
@@ -106,16 +112,26 @@ class Session:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             sock.setblocking(False)
             await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
-        ws = await connect(
-            url,
-            subprotocols=[SUBPROTOCOL] if dialect == "cr" else None,  # type: ignore[list-item]
-            compression=None,
-            max_size=2**24,
-            max_queue=4 if rcvbuf else 16,
-            ping_interval=None,
-            open_timeout=CONNECT_TIMEOUT_S,
-            sock=sock,
-        )
+        ws: Any
+        if CLIENT == "websockets":
+            ws = await connect(
+                url,
+                subprotocols=[SUBPROTOCOL] if dialect == "cr" else None,  # type: ignore[list-item]
+                compression=None,
+                max_size=2**24,
+                max_queue=4 if rcvbuf else 16,
+                ping_interval=None,
+                open_timeout=CONNECT_TIMEOUT_S,
+                sock=sock,
+            )
+        else:
+            ws = await rawws.connect(
+                url,
+                SUBPROTOCOL if dialect == "cr" else None,
+                sock=sock,
+                max_queue=4 if rcvbuf else 16,
+                open_timeout=CONNECT_TIMEOUT_S,
+            )
         session = cls(ws, run, dialect)
         session.seen = seen
         if resume_after is not None:
@@ -168,12 +184,16 @@ class Session:
             await self.ws.send("42" + json.dumps(["frame", frame], separators=(",", ":")))
 
     async def _read(self) -> None:
+        raw = isinstance(self.ws, rawws.RawConnection)
         try:
             while True:
                 if self.stalled is not None and not self.stalled.is_set():
                     await self.stalled.wait()
-                message = await self.ws.recv()
-                now = time.perf_counter()
+                if raw:
+                    now, message = await self.ws.recv_timed()
+                else:
+                    message = await self.ws.recv()
+                    now = time.perf_counter()
                 if isinstance(message, bytes) and message.startswith(LINKS_PREFIX):
                     # Twenty consoles share this one event loop: decoding twenty copies
                     # of a 1,000-site frame back to back is twenty browsers' work done in
