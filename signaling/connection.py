@@ -280,18 +280,39 @@ async def _await_hello(conn: Connection) -> dict[str, Any] | None:
 
 
 def _read_direct(conn: Connection, handler: SessionHandler, message: bytes | str) -> bool:
-    """A message as the protocol parsed it: a pong is handled here, anything else is
-    left (False) to the reader, which sees it in order."""
+    """A message as the protocol parsed it: a pong or a command is taken here (no ASGI
+    round: uvicorn's queue, Starlette's receive, the reader's wake-up), anything else is
+    left (False) to the reader. The protocol offers a message here only when nothing
+    waits in its queue, so the reader has taken every earlier one."""
     if conn.close_code is not None or len(message) > conn.config.max_frame_bytes:
         return False
     try:
         frame = conn.codec.decode(message)
     except SignalError:
         return False  # the reader decodes it again and answers
-    if frame["type"] != "pong":
+    kind = frame["type"]
+    if kind == "pong":
+        _pong(conn, handler, frame)
+    elif kind == "cmd":
+        try:
+            _take_command(conn, handler, frame)
+        except SignalError as exc:
+            conn.send(refusal_frame(exc, frame.get("id")))
+    else:
         return False
-    _pong(conn, handler, frame)
     return True
+
+
+def _take_command(conn: Connection, handler: SessionHandler, frame: dict[str, Any]) -> None:
+    """Queue a command for the session's worker (started when none runs), or refuse it."""
+    if not conn.bucket.allow(time.monotonic()):
+        raise SignalError("rate_limited", "too many commands; slow down")
+    try:
+        conn.commands.put_nowait(frame)
+    except asyncio.QueueFull:
+        raise SignalError("rate_limited", "too many commands waiting") from None
+    if conn._worker is None or conn._worker.done():
+        conn._worker = asyncio.create_task(_run_commands(conn, handler))
 
 
 def _pong(conn: Connection, handler: SessionHandler, frame: dict[str, Any]) -> None:
@@ -314,14 +335,7 @@ async def _read(conn: Connection, handler: SessionHandler) -> None:
             if kind == "pong":
                 _pong(conn, handler, frame)
             elif kind == "cmd":
-                if not conn.bucket.allow(time.monotonic()):
-                    raise SignalError("rate_limited", "too many commands; slow down")
-                try:
-                    conn.commands.put_nowait(frame)
-                except asyncio.QueueFull:
-                    raise SignalError("rate_limited", "too many commands waiting") from None
-                if conn._worker is None or conn._worker.done():
-                    conn._worker = asyncio.create_task(_run_commands(conn, handler))
+                _take_command(conn, handler, frame)
             elif kind == "hello":
                 raise SignalError("bad_frame", "this session has already said hello")
             else:

@@ -19,11 +19,30 @@ from controlroom.domain.model import Event
 GENESIS = "0" * 64
 
 
+#: json.dumps with these arguments builds this encoder anew on every call (its Python
+#: ``__init__``), six times per event appended: the same encoder, built once.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> str:
     """JSON as the chain hashes it: sorted keys, no spaces, UTF-8 text, no NaN."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(value)
+
+
+def _scalar(value: Any) -> str:
+    """canonical_json of one field: an int's digits and a str's quoted text directly."""
+    kind = type(value)
+    if kind is int:
+        return str(value)  # what the encoder writes for an int (int.__repr__)
+    if kind is str:
+        return _quoted(value)
+    return canonical_json(value)
+
+
+#: The encoder's own quoting of a string when ensure_ascii is off (C when available).
+_quoted = json.encoder.encode_basestring
 
 
 def _canonical(conference: str, event: Event, data_json: str) -> bytes:
@@ -31,9 +50,9 @@ def _canonical(conference: str, event: Event, data_json: str) -> bytes:
     # text as canonical_json of the whole body (tests/store/test_chain.py holds it), with
     # the data's JSON, the largest part, written once for the hash and the log.
     text = (
-        f'{{"actor":{canonical_json(event.actor.to_wire())},"at":{canonical_json(event.at)},'
-        f'"conference":{canonical_json(conference)},"data":{data_json},'
-        f'"name":{canonical_json(event.name)},"seq":{canonical_json(event.seq)}}}'
+        f'{{"actor":{canonical_json(event.actor.to_wire())},"at":{_scalar(event.at)},'
+        f'"conference":{_scalar(conference)},"data":{data_json},'
+        f'"name":{_scalar(event.name)},"seq":{_scalar(event.seq)}}}'
     )
     return text.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
 

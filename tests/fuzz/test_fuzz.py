@@ -27,7 +27,7 @@ from controlroom.config.sites import load_sites
 from controlroom.domain import Actor
 from signaling.codecs import JsonCodec, MsgpackCodec
 from signaling.errors import SignalError
-from signaling.values import unsafe_path
+from signaling.values import MAX_DEPTH, _safe, first_unsafe_path, unsafe_path
 from tests.fuzz.conftest import scaled
 
 CODES = {
@@ -53,6 +53,21 @@ frames = st.fixed_dictionaries(
     {"type": st.sampled_from(["cmd", "stats", "rtc.stats", "rtc.end", "pong", "x"])},
     optional={"id": values, "name": values, "args": values, "stats": values, "call": values},
 )
+
+
+def _nested(value: Any, depth: int) -> Any:
+    for i in range(depth):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+@given(values, st.integers(min_value=0, max_value=MAX_DEPTH + 2))
+def test_the_fast_check_agrees_with_the_walk_that_names_the_path(value, depth):
+    """The check every frame takes (no paths built) and the walk that names the bad
+    value agree on every value, at and around the depth limit too."""
+    nested = _nested(value, depth)
+    assert _safe(nested, 0) == (first_unsafe_path(nested) is None)
+    assert unsafe_path(nested) == first_unsafe_path(nested)
 
 
 def _json_text(frame: dict[str, Any]) -> str:

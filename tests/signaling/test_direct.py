@@ -63,13 +63,16 @@ class Handler:
 
 
 @contextlib.asynccontextmanager
-async def edge(handler: Handler, codec: Codec, deflate: bool = True) -> AsyncIterator[int]:
+async def edge(
+    handler: Handler, codec: Codec, deflate: bool = True, **config_args: Any
+) -> AsyncIterator[int]:
     config = EdgeConfig(
         codecs=[codec],
         default_codec=codec,
         heartbeat_s=0.2,
         outbox_frames=2 * BURST,
         outbox_bytes=64 * 1024 * 1024,
+        **config_args,
     )
 
     async def endpoint(websocket: WebSocket) -> None:
@@ -167,3 +170,80 @@ async def test_heartbeat_direct_and_a_backed_up_burst_arrives_whole_in_order(
                 while True:
                     await ws.recv()
             await closing
+
+
+class CommandHandler(Handler):
+    """Answers every command; records the commands and the other frames in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[str] = []
+        self.others: list[int] = []
+
+    async def command(self, conn: Connection, frame: dict[str, Any]) -> dict[str, Any]:
+        self.commands.append(frame["id"])
+        await asyncio.sleep(0)  # a commit's await: the next commands queue behind it
+        return {"type": "ack", "id": frame["id"], "seq": len(self.commands), "result": {}}
+
+    async def message(self, conn: Connection, frame: dict[str, Any]) -> None:
+        self.others.append(frame["i"])
+
+
+async def test_commands_are_taken_in_the_protocol_and_answered_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command is queued for the session's worker from the protocol's parse, with no
+    task woken for it; other frames still go the ASGI way; order and answers are kept,
+    and a command beyond the rate is refused there with its id."""
+    import signaling.connection as connection_module
+
+    taken_in: list[asyncio.Task[Any] | None] = []
+    take = connection_module._take_command
+
+    def spy(conn: Connection, handler: Any, frame: dict[str, Any]) -> None:
+        taken_in.append(asyncio.current_task())
+        take(conn, handler, frame)
+
+    monkeypatch.setattr(connection_module, "_take_command", spy)
+    handler = CommandHandler()
+    codec = MsgpackCodec("t.msgpack")
+    n = 200
+    async with edge(handler, codec, False, command_rate=0.01, command_burst=n // 2) as port:
+        url = f"ws://127.0.0.1:{port}/ws"
+        async with connect(url, subprotocols=[codec.subprotocol]) as ws:  # type: ignore[list-item]
+            await ws.send(codec.encode({"type": "hello", "token": "t"}))
+            assert msgpack.unpackb(await ws.recv())["type"] == "welcome"
+            for i in range(10):  # one at a time: each taken in the protocol
+                await ws.send(codec.encode({"type": "cmd", "id": f"s{i}", "name": "x", "args": {}}))
+                while (answer := msgpack.unpackb(await ws.recv()))["type"] == "ping":
+                    await ws.send(codec.encode({"type": "pong", "n": answer["n"]}))
+                assert answer["type"] == "ack" and answer["id"] == f"s{i}"
+            assert taken_in == [None] * 10, "no task woke for a command"
+            del handler.commands[:], taken_in[:]
+            # A burst with other frames between: those go the ASGI way, and the
+            # commands behind them too, until the reader has caught up.
+            for i in range(n):
+                await ws.send(codec.encode({"type": "cmd", "id": f"c{i}", "name": "x", "args": {}}))
+                if i % 10 == 0:
+                    await ws.send(codec.encode({"type": "note", "i": i}))
+            acks: list[str] = []
+            refused: list[tuple[str, str]] = []
+            async with asyncio.timeout(timeout(10)):
+                while len(acks) + len(refused) < n:
+                    frame = msgpack.unpackb(await ws.recv())
+                    if frame["type"] == "ack":
+                        acks.append(frame["id"])
+                    elif frame["type"] == "error":
+                        refused.append((frame["id"], frame["code"]))
+                    elif frame["type"] == "ping":
+                        await ws.send(codec.encode({"type": "pong", "n": frame["n"]}))
+            async with asyncio.timeout(timeout(10)):
+                while len(handler.others) < n // 10:
+                    await asyncio.sleep(0.01)
+    ids = [f"c{i}" for i in range(n)]
+    assert handler.commands == acks == [i for i in ids if i in set(acks)]  # in order
+    assert sorted(acks + [i for i, _ in refused]) == sorted(ids)  # each answered once
+    assert {code for _, code in refused} == {"rate_limited"}
+    assert len(acks) <= n // 2 - 10 + 1 and len(refused) >= n // 2 - 1  # the bucket's burst
+    assert handler.others == list(range(0, n, 10))
+    assert len(taken_in) == n
