@@ -31,7 +31,7 @@ import os
 import socket
 import time
 from collections import deque
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -277,15 +277,8 @@ async def connect(
         target += "?" + parts.query
     key = base64.b64encode(os.urandom(16))
     loop = asyncio.get_running_loop()
-    if sock is not None:
-        _, conn = await loop.create_connection(
-            lambda: RawConnection(key, max_queue, max_size),
-            sock=sock,
-        )
-    else:
-        _, conn = await loop.create_connection(
-            lambda: RawConnection(key, max_queue, max_size), host, port
-        )
+    where: dict[str, Any] = {"sock": sock} if sock is not None else {"host": host, "port": port}
+    _, conn = await loop.create_connection(lambda: RawConnection(key, max_queue, max_size), **where)
     request = (
         f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\n"
