@@ -11,13 +11,12 @@ report) runs in a thread.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,96 +26,24 @@ from controlroom import photo_routes
 from controlroom.auth.throttle import LoginThrottle
 from controlroom.domain import view, visible
 from controlroom.domain.model import CONSOLE_ROLES
+from controlroom.http_body import BadBody, client_address, error, read_json_object
 from controlroom.service.audience import for_viewer
 from controlroom.service.errors import HTTP_STATUS, http_status
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from controlroom.service.sessions import AmbiguousLogin, Principal
 from controlroom.wire.inbound import BadEnvelope, parse_cmd
-from signaling.errors import error_frame
 from signaling.ratelimit import KeyedBuckets
-from signaling.values import unsafe_path
 
 if TYPE_CHECKING:
     from controlroom.app import Runtime
 
 Handler = Callable[[Request, Principal, ConferenceHub], Awaitable[Response]]
 STAFF = frozenset({"admin", "operator", "chair"})
-MAX_BODY_BYTES = 65536
 MAX_LOGIN_BYTES = 4096
-#: A request body must arrive within this long once its head has (a slow sender is 408).
-BODY_TIMEOUT_S = 10.0
 RETRY_AFTER_S = 10
 
 log = logging.getLogger("controlroom.http")
-
-
-def error(
-    code: str, message: str, status: int, field: str | None = None, **extra: Any
-) -> JSONResponse:
-    """An ``error`` frame as an HTTP response (``extra`` fields added to it)."""
-    return JSONResponse({**error_frame(code, message, field=field), **extra}, status_code=status)
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "?"
-
-
-class BadBody(Exception):
-    """A request body refused before it reaches a handler; carries the response."""
-
-    def __init__(self, response: JSONResponse) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-async def read_body(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> bytes:
-    """The request's body, read within ``limit`` bytes and ``timeout_s`` (:class:`BadBody`).
-
-    413 over the limit (by Content-Length or as it streams), 408 too slow.
-    """
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BadBody(error("too_large", f"body over {limit} bytes", 413))
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(timeout_s):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise BadBody(error("too_large", f"body over {limit} bytes", 413))
-                chunks.append(chunk)
-    except TimeoutError:
-        raise BadBody(error("bad_frame", "the body came too slowly", 408)) from None
-    return b"".join(chunks)
-
-
-async def read_json_object(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The request's JSON object, read within ``limit`` bytes and ``BODY_TIMEOUT_S``.
-
-    Refusals (raised as :class:`BadBody`): 413 over the limit (by Content-Length or
-    as it streams), 408 too slow, 400 not a JSON object (deep nesting included), 422
-    a number that is not finite or text that is not valid Unicode, with its field.
-    """
-    raw = await read_body(request, limit)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise BadBody(error("bad_frame", "the body must be JSON", 400)) from None
-    if not isinstance(body, dict):
-        raise BadBody(error("bad_frame", "the body must be a JSON object", 400))
-    path = unsafe_path(body)
-    if path is not None:
-        raise BadBody(
-            error(
-                "invalid_args",
-                "a number that is not finite or out of range, or text that is not valid Unicode",
-                422,
-                path or None,
-            )
-        )
-    return body
 
 
 class HttpApi:
@@ -201,7 +128,7 @@ class HttpApi:
             return error("invalid_args", "conference must be a conference id", 422, "conference")
         auth = self.runtime.auth
         assert auth is not None
-        address = _address(request)
+        address = client_address(request)
         now = time.monotonic()
         if not self.throttle.may_try(username, address, now):
             self.runtime.refused("login", "rate_limited", username, address)
@@ -295,7 +222,9 @@ class HttpApi:
         except BadBody as refused:
             return refused.response
         if not self.command_buckets.allow(principal.actor.account, time.monotonic()):
-            self.runtime.refused("http", "rate_limited", principal.actor.account, _address(request))
+            self.runtime.refused(
+                "http", "rate_limited", principal.actor.account, client_address(request)
+            )
             return error("rate_limited", "too many commands; slow down", 429)
         try:
             envelope = parse_cmd(body)
@@ -304,7 +233,7 @@ class HttpApi:
         answer = await hub.execute(principal.actor, envelope.id, envelope.name, envelope.args)
         if answer.get("type") == "error":
             code = str(answer.get("code"))
-            self.runtime.refused("http", code, principal.actor.account, _address(request))
+            self.runtime.refused("http", code, principal.actor.account, client_address(request))
         retry = answer.get("retry_after_s")
         headers = {"Retry-After": str(retry)} if retry is not None else None
         return JSONResponse(answer, status_code=http_status(answer), headers=headers)
@@ -320,12 +249,16 @@ class HttpApi:
         except BadBody as refused:
             return refused.response
         if not self.command_buckets.allow(principal.actor.account, time.monotonic()):
-            self.runtime.refused("http", "rate_limited", principal.actor.account, _address(request))
+            self.runtime.refused(
+                "http", "rate_limited", principal.actor.account, client_address(request)
+            )
             return error("rate_limited", "too many sample reports; slow down", 429)
         try:
             samples = parse_samples(body)
         except BadSamples as exc:
-            self.runtime.refused("http", "invalid_args", principal.actor.account, _address(request))
+            self.runtime.refused(
+                "http", "invalid_args", principal.actor.account, client_address(request)
+            )
             return error("invalid_args", str(exc), 422, exc.field)
         unknown = self.runtime.links[hub.id].bridge_report(samples)
         return JSONResponse({"accepted": len(samples) - len(unknown), "unknown_sites": unknown})

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from controlroom.http_body import BadBody, client_address, error, read_body
 from controlroom.service.hub import ConferenceHub
 from controlroom.service.sessions import Principal
 from controlroom.store.photos import MAX_PHOTO_BYTES, Photo, photo_id, photo_type
@@ -39,8 +40,6 @@ async def upload(
     api: HttpApi, request: Request, principal: Principal, hub: ConferenceHub
 ) -> Response:
     """Take in one photo for a site's thread."""
-    from controlroom.http_api import BadBody, _address, error, read_body
-
     actor = principal.actor
     asked = request.query_params.get("site", "").strip()
     if actor.role == "site":
@@ -52,7 +51,7 @@ async def upload(
     if site not in hub.durable.sites:
         return error("not_found", f"no site {site!r}", 404, "site")
     if not api.command_buckets.allow(actor.account, time.monotonic()):
-        api.runtime.refused("http", "rate_limited", actor.account, _address(request))
+        api.runtime.refused("http", "rate_limited", actor.account, client_address(request))
         return error("rate_limited", "too many uploads; slow down", 429)
     try:
         data = await read_body(request, MAX_PHOTO_BYTES, BODY_TIMEOUT_S)
@@ -60,7 +59,7 @@ async def upload(
         return refused.response
     kind = photo_type(data)
     if kind is None:
-        api.runtime.refused("http", "invalid_args", actor.account, _address(request))
+        api.runtime.refused("http", "invalid_args", actor.account, client_address(request))
         return error("invalid_args", "the body is not a JPEG, PNG or WebP image", 415, "body")
     photo = Photo(photo_id(site, data), site, kind, data)
     await api.runtime.photos.put(hub.id, photo)
@@ -73,8 +72,6 @@ async def serve(
     api: HttpApi, request: Request, principal: Principal, hub: ConferenceHub
 ) -> Response:
     """One photo, to those who may see its site's thread."""
-    from controlroom.http_api import error
-
     wanted = request.path_params["photo"]
     actor = principal.actor
     photo = None

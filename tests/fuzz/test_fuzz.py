@@ -277,7 +277,7 @@ def test_http_bodies_are_an_object_or_a_4xx(body):
     """read_json_object: a safe object, or BadBody with a 4xx status."""
     from starlette.requests import Request
 
-    from controlroom.http_api import BadBody, read_json_object
+    from controlroom.http_body import BadBody, read_json_object
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
