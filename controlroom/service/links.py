@@ -62,6 +62,27 @@ STAFF_FIGURES_PER_FLUSH = 500
 TICK_SLICES = 10
 
 
+#: Link commands recorded together at most (one group commit's worth).
+WRITE_BATCH = 256
+
+
+def next_batch(queue: asyncio.Queue[Any], first: Any, limit: int) -> tuple[list[Any], Any]:
+    """The commands to record together from ``first`` on, and the one held for the next.
+
+    Taken from ``queue`` while each is of a site not yet in the batch, up to ``limit``;
+    the first of a site already in it is returned as held, so a site's commands are
+    recorded one batch after another, in order.
+    """
+    batch, sites = [first], {first.site}
+    while len(batch) < limit and not queue.empty():
+        command = queue.get_nowait()
+        if command.site in sites:
+            return batch, command
+        batch.append(command)
+        sites.add(command.site)
+    return batch, None
+
+
 class LinkMonitor:
     """Measures every site of one conference and keeps its link state."""
 
@@ -239,15 +260,23 @@ class LinkMonitor:
             self._commands.put_nowait(command)
 
     async def _write_loop(self) -> None:
+        # The commands of a batch are submitted together (one group commit, not one
+        # commit each: thousands of sites judged at once reach the log in a few
+        # commits); a site has at most one command in a batch, so its order holds.
+        held: Any = None
         while True:
-            command = await self._commands.get()
-            for attempt in range(3):
-                try:
-                    await self.hub.system(command)
-                    break
-                except Exception as exc:  # noqa: BLE001 - retried, then logged
-                    log.warning("link event for %s not recorded (%s)", command.site, exc)
-                    await asyncio.sleep(0.5 * (attempt + 1))
+            first = held if held is not None else await self._commands.get()
+            batch, held = next_batch(self._commands, first, WRITE_BATCH)
+            await asyncio.gather(*(self._write(command) for command in batch))
+
+    async def _write(self, command: Any) -> None:
+        for attempt in range(3):
+            try:
+                await self.hub.system(command)
+                return
+            except Exception as exc:  # noqa: BLE001 - retried, then logged
+                log.warning("link event for %s not recorded (%s)", command.site, exc)
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     async def _tick_loop(self) -> None:
         # Every site is checked once a period, a tenth of them at a time: at 5,000 sites
