@@ -51,6 +51,11 @@ def test_two_instances_compares_the_highest_steps_below_the_first_failure() -> N
         "two instances vs one on Redis: sustained 396 / 297 events/s = 1.33x; 2 conflicts"
     )
     assert "two instances" not in ratios({"instances": {"redis": instances["redis"]}})
+    # a first step failed (one pause past the p99 limit on a loaded machine): the line
+    # is still printed, with no ratio and the conflicts counted
+    instances["redis"] = [row("redis", 40, passed=False)]
+    line = ratios({"instances": instances}).splitlines()[-1]
+    assert line == "two instances vs one on Redis: - (a first step failed); 2 conflicts"
 
 
 def test_the_ratio_says_when_the_hub_passed_every_step() -> None:
