@@ -1,14 +1,16 @@
-"""The one place that awaits the socket: a thin loop around a session.
+"""With ``signaling.reader``, the one place that awaits the socket: a thin loop
+around a session.
 
 A ``Connection`` owns one accepted WebSocket: a writer task drains its bounded
 ``Outbox``; one timer for all sessions (``PingWheel``) sends each its numbered
-ping every heartbeat; the reader loop decodes frames, answers pongs, rate-limits
-commands and hands everything else to the application's ``SessionHandler``; a
-command worker runs only while the session has commands waiting. An idle session
-is thus two tasks (reader and writer), not four. Where the server offers the
-direct wire (``signaling.direct``), a heartbeat wakes neither: the ping is written
-from the timer and the pong handled as the protocol parses it. It knows nothing
-of what the frames mean beyond the session rules (hello first, ``cmd`` gets exactly one answer).
+ping every heartbeat; the reader loop (``signaling.reader``) decodes frames,
+answers pongs, rate-limits commands and hands everything else to the
+application's ``SessionHandler``; a command worker runs only while the session
+has commands waiting. An idle session is thus two tasks (reader and writer), not
+four. Where the server offers the direct wire (``signaling.direct``), a heartbeat
+wakes neither: the ping is written from the timer and the pong handled as the
+protocol parses it. It knows nothing of what the frames mean beyond the session
+rules (hello first, ``cmd`` gets exactly one answer).
 
 It must never: let a parser or handler exception end the session or the server
 (they become ``error`` frames, ``internal`` for the unexpected), block the hub on
@@ -35,7 +37,6 @@ from signaling.errors import (
     CLOSE_FORBIDDEN_ORIGIN,
     CLOSE_INTERNAL,
     CLOSE_SLOW_CONSUMER,
-    CLOSE_TOO_BIG,
     CLOSE_UNAUTHENTICATED,
     SignalError,
     error_frame,
@@ -44,6 +45,7 @@ from signaling.frames import ping_frame, refusal_frame
 from signaling.outbox import Outbox
 from signaling.pings import PingTracker, PingWheel
 from signaling.ratelimit import TokenBucket
+from signaling.reader import read, read_direct, receive
 
 log = logging.getLogger("signaling")
 _session_ids = itertools.count(1)
@@ -214,9 +216,9 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
             return
         wheel.add(conn)
         if conn.direct is not None:
-            conn.direct.on_message = lambda message: _read_direct(conn, handler, message)
+            conn.direct.on_message = lambda message: read_direct(conn, handler, message)
         try:
-            await _read(conn, handler)
+            await read(conn, handler)
         finally:
             if conn.direct is not None:
                 conn.direct.on_message = None
@@ -239,27 +241,6 @@ async def serve(websocket: WebSocket, handler: SessionHandler, config: EdgeConfi
             await writer
 
 
-async def _receive(conn: Connection) -> dict[str, Any] | None:
-    """Next decoded frame; None when the peer is gone. Bad frames are answered here."""
-    while True:
-        message = await conn.websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            conn.disconnect_code = message.get("code")
-            return None
-        payload = message.get("bytes")
-        if payload is None:
-            payload = message.get("text")
-        if payload is None:
-            continue
-        if len(payload) > conn.config.max_frame_bytes:
-            await conn.close(CLOSE_TOO_BIG, "frame too large")
-            return None
-        try:
-            return conn.codec.decode(payload)
-        except SignalError as exc:
-            conn.send(refusal_frame(exc))
-
-
 async def _await_hello(conn: Connection) -> dict[str, Any] | None:
     deadline = time.monotonic() + conn.config.hello_timeout_s
     while True:
@@ -267,7 +248,7 @@ async def _await_hello(conn: Connection) -> dict[str, Any] | None:
         try:
             if remaining <= 0:
                 raise TimeoutError
-            frame = await asyncio.wait_for(_receive(conn), timeout=remaining)
+            frame = await asyncio.wait_for(receive(conn), timeout=remaining)
         except TimeoutError:
             conn.send(error_frame("unauthenticated", "no hello within the time allowed"))
             await conn.close(CLOSE_UNAUTHENTICATED, "hello timeout")
@@ -277,89 +258,6 @@ async def _await_hello(conn: Connection) -> dict[str, Any] | None:
         if frame["type"] == "hello":
             return frame
         conn.send(error_frame("unauthenticated", "send hello first", id=frame.get("id")))
-
-
-def _read_direct(conn: Connection, handler: SessionHandler, message: bytes | str) -> bool:
-    """A message as the protocol parsed it: a pong or a command is taken here (no ASGI
-    round: uvicorn's queue, Starlette's receive, the reader's wake-up), anything else is
-    left (False) to the reader. The protocol offers a message here only when nothing
-    waits in its queue, so the reader has taken every earlier one."""
-    if conn.close_code is not None or len(message) > conn.config.max_frame_bytes:
-        return False
-    try:
-        frame = conn.codec.decode(message)
-    except SignalError:
-        return False  # the reader decodes it again and answers
-    kind = frame["type"]
-    if kind == "pong":
-        _pong(conn, handler, frame)
-    elif kind == "cmd":
-        try:
-            _take_command(conn, handler, frame)
-        except SignalError as exc:
-            conn.send(refusal_frame(exc, frame.get("id")))
-    else:
-        return False
-    return True
-
-
-def _take_command(conn: Connection, handler: SessionHandler, frame: dict[str, Any]) -> None:
-    """Queue a command for the session's worker (started when none runs), or refuse it."""
-    if not conn.bucket.allow(time.monotonic()):
-        raise SignalError("rate_limited", "too many commands; slow down")
-    try:
-        conn.commands.put_nowait(frame)
-    except asyncio.QueueFull:
-        raise SignalError("rate_limited", "too many commands waiting") from None
-    if conn._worker is None or conn._worker.done():
-        conn._worker = asyncio.create_task(_run_commands(conn, handler))
-
-
-def _pong(conn: Connection, handler: SessionHandler, frame: dict[str, Any]) -> None:
-    rtt = conn.pings.pong(frame.get("n"), float(conn.config.clock_ms()))
-    try:
-        handler.pong(conn, rtt, frame)
-    except Exception as exc:  # noqa: BLE001 - one bad frame never ends the session
-        if not isinstance(exc, SignalError):
-            log.exception("session %s: pong failed", conn.id)
-        conn.send(refusal_frame(exc, frame.get("id")))
-
-
-async def _read(conn: Connection, handler: SessionHandler) -> None:
-    while conn.close_code is None:
-        frame = await _receive(conn)
-        if frame is None:
-            return
-        kind = frame["type"]
-        try:
-            if kind == "pong":
-                _pong(conn, handler, frame)
-            elif kind == "cmd":
-                _take_command(conn, handler, frame)
-            elif kind == "hello":
-                raise SignalError("bad_frame", "this session has already said hello")
-            else:
-                await handler.message(conn, frame)
-        except Exception as exc:  # noqa: BLE001 - one bad frame never ends the session
-            if not isinstance(exc, SignalError):
-                log.exception("session %s: frame %r failed", conn.id, kind)
-            conn.send(refusal_frame(exc, frame.get("id")))
-
-
-async def _run_commands(conn: Connection, handler: SessionHandler) -> None:
-    """Commands of one session, in order, off the reader: pongs never wait on a commit.
-
-    It ends when the queue is empty; the reader starts a new one for the next command
-    (no await between the last ``empty`` check and the end, so none is left behind).
-    """
-    while not conn.commands.empty():
-        frame = conn.commands.get_nowait()
-        try:
-            conn.send(await handler.command(conn, frame))
-        except Exception as exc:  # noqa: BLE001 - one bad command never ends the session
-            if not isinstance(exc, SignalError):
-                log.exception("session %s: command failed", conn.id)
-            conn.send(refusal_frame(exc, frame.get("id")))
 
 
 def _send_ping(conn: Connection) -> None:

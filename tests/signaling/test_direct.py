@@ -195,16 +195,16 @@ async def test_commands_are_taken_in_the_protocol_and_answered_in_order(
     """A command is queued for the session's worker from the protocol's parse, with no
     task woken for it; other frames still go the ASGI way; order and answers are kept,
     and a command beyond the rate is refused there with its id."""
-    import signaling.connection as connection_module
+    import signaling.reader as reader_module
 
     taken_in: list[asyncio.Task[Any] | None] = []
-    take = connection_module._take_command
+    take = reader_module._take_command
 
     def spy(conn: Connection, handler: Any, frame: dict[str, Any]) -> None:
         taken_in.append(asyncio.current_task())
         take(conn, handler, frame)
 
-    monkeypatch.setattr(connection_module, "_take_command", spy)
+    monkeypatch.setattr(reader_module, "_take_command", spy)
     handler = CommandHandler()
     codec = MsgpackCodec("t.msgpack")
     n = 200
