@@ -26,6 +26,7 @@ from controlroom.domain.model import CONSOLE_ROLES
 from controlroom.service.audience import for_viewer
 from controlroom.service.hub import ConferenceHub
 from controlroom.wire import snapshot_frame, synced_frame, welcome_frame
+from controlroom.wire.client import stats_frame
 from controlroom.wire.inbound import BadEnvelope, parse_cmd, parse_hello
 from signaling.connection import Connection
 from signaling.errors import CLOSE_UNAUTHENTICATED, SignalError, error_frame
@@ -335,7 +336,8 @@ class Sessions:
             self.on_pong(conn, rtt_ms)
         if "stats" not in frame:
             return
-        stats = {"type": "stats", "at": frame.get("at"), "stats": frame["stats"]}
+        # The same frame as a stats frame of its own (checked by the same handler).
+        stats = stats_frame(frame.get("at"), frame["stats"])
         try:
             handler = self.frame_handlers.get("stats")
             if handler is None:

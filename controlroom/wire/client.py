@@ -44,8 +44,9 @@ def cmd_frame(command_id: str, name: str, args: dict[str, Any]) -> dict[str, Any
     return {"type": "cmd", "id": command_id, "name": name, "args": args}
 
 
-def stats_frame(at: int, stats: dict[str, Any]) -> dict[str, Any]:
-    """The site's own link figures."""
+def stats_frame(at: int | None, stats: Any) -> dict[str, Any]:
+    """The site's own link figures (as sent: the hub checks ``stats`` when it takes it;
+    ``at``, the sender's clock, is informative and may be absent on a pong)."""
     return {"type": "stats", "at": at, "stats": stats}
 
 
